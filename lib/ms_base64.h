@@ -1,0 +1,23 @@
+/* Base64 reading as Marten's reader does it (lenient); writing is apr_base64. */
+#ifndef MS_BASE64_H
+#define MS_BASE64_H
+
+#include <apr_pools.h>
+
+/* Decode in[0..len) the way Crystal's Base64.decode does:
+ *  - the standard (+/) and URL-safe (-_) alphabets are both accepted, mixed;
+ *  - '=' padding is optional; trailing '=', CR and LF are ignored;
+ *  - CR/LF between characters are skipped;
+ *  - unused low bits of the last character are ignored.
+ * Any other byte, or a length that leaves a single dangling character,
+ * is an error (APR_EINVAL). On success *out is NUL-terminated (the NUL is
+ * not counted in *outlen), allocated from p. */
+apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
+                                      apr_pool_t *p,
+                                      unsigned char **out, apr_size_t *outlen);
+
+/* Standard alphabet with '=' padding, no line breaks; NUL-terminated. */
+char *ms_base64_encode(const void *in, apr_size_t len, apr_pool_t *p,
+                       apr_size_t *outlen);
+
+#endif
