@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""CGI script for the end-to-end tests: prints its environment.
+
+Query args (form-style):
+  only=PREFIX   print only variables starting with PREFIX
+                (default: MARTEN_SESSION)
+  header=NAME:VALUE  add a response header (may repeat; for write-back tests)
+  status=NNN    send this Status
+
+Body: "NAME=VALUE\n" lines, sorted by name.
+"""
+import os
+import sys
+import urllib.parse
+
+args = urllib.parse.parse_qsl(os.environ.get("QUERY_STRING", ""),
+                              keep_blank_values=True)
+only = "MARTEN_SESSION"
+out = sys.stdout.buffer
+status = None
+headers = []
+for k, v in args:
+    if k == "only":
+        only = v
+    elif k == "header":
+        headers.append(v)
+    elif k == "status":
+        status = v
+if status:
+    out.write(b"Status: " + status.encode() + b"\r\n")
+for h in headers:
+    out.write(h.encode("utf-8", "surrogateescape") + b"\r\n")
+out.write(b"Content-Type: text/plain; charset=utf-8\r\n\r\n")
+for name in sorted(os.environb):
+    if name.startswith(only.encode()):
+        out.write(name + b"=" + os.environb[name] + b"\n")
