@@ -1,12 +1,17 @@
 #!/bin/sh
-# Make sure the Debian packages the build and the tests use are present.
-# As root they are installed with apt-get; otherwise the exact command is
-# printed and the build stops.
+# The Debian packages the build and the tests use, in one place.
+#   build/deps.sh          install what is missing (as root), or print the
+#                          exact apt-get line and fail (as a normal user)
+#   build/deps.sh --list   print the package names
 set -e
 PACKAGES="apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev check
-  pkg-config autoconf automake libtool make gcc
+  pkg-config autoconf automake libtool make gcc cppcheck
   python3 python3-pytest python3-cryptography curl"
-[ -n "$MS_EXTRA_PACKAGES" ] && PACKAGES="$PACKAGES $MS_EXTRA_PACKAGES"
+
+if [ "$1" = "--list" ]; then
+  echo $PACKAGES
+  exit 0
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -17,11 +22,10 @@ done
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "deps: installing$missing"
-  if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ]; then
-    apt-get update -qq
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; }
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine may have no package lists yet.
+  apt-get install -y -qq $missing >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq $missing >/dev/null; }
 else
   echo "deps: missing Debian packages. Run:" >&2
   echo "  sudo apt-get install -y$missing" >&2

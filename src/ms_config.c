@@ -1,1 +1,310 @@
-/* placeholder */
+/* Configuration: create, merge, and every directive's parser. Values are
+ * checked when read, so a mistake stops `apachectl -t` with a message that
+ * names the directive, and nothing is parsed per request. */
+#include "ms_config.h"
+#include "ms_keys.h"
+#include "ms_store.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include <errno.h>
+
+/* ------------------------------------------------------------------------
+ * Create and merge
+ * ---------------------------------------------------------------------- */
+
+void *ms_config_create_server(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(ms_server_conf));
+}
+
+void *ms_config_merge_server(apr_pool_t *p, void *basev, void *addv)
+{
+    const ms_server_conf *base = basev, *add = addv;
+    ms_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    /* keys travel with the directive that gave them, for messages */
+    c->keyring = add->keyring ? add->keyring : base->keyring;
+    c->keys_source = add->keyring ? add->keys_source : base->keys_source;
+    if (add->store) {
+        c->store = add->store;
+        c->store_instance = add->store_instance;
+        c->store_name = add->store_name;
+    }
+    else {
+        c->store = base->store;
+        c->store_instance = base->store_instance;
+        c->store_name = base->store_name;
+    }
+    return c;
+}
+
+void *ms_config_create_dir(apr_pool_t *p, char *dir)
+{
+    ms_dir_conf *d = apr_pcalloc(p, sizeof(*d));
+
+    (void)dir;
+    d->enabled = MS_UNSET;
+    d->max_age = MS_UNSET;
+    d->http_only = MS_UNSET;
+    d->secure = MS_UNSET;
+    d->same_site = MS_UNSET;
+    d->env = MS_UNSET;
+    d->headers = MS_UNSET;
+    return d;
+}
+
+#define MERGE_INT(f) c->f = (add->f != MS_UNSET) ? add->f : base->f
+#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
+
+void *ms_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    const ms_dir_conf *base = basev, *add = addv;
+    ms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    MERGE_INT(enabled);
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(cookie_domain);
+    MERGE_PTR(cookie_path);
+    MERGE_INT(max_age);
+    MERGE_INT(http_only);
+    MERGE_INT(secure);
+    MERGE_INT(same_site);
+    MERGE_INT(env);
+    MERGE_PTR(env_prefix);
+    MERGE_INT(headers);
+    return c;
+}
+
+/* ------------------------------------------------------------------------
+ * Sections seen while reading the configuration, for the checks that need
+ * the whole picture (ms_config_check). Rebuilt on every (re)load.
+ * ---------------------------------------------------------------------- */
+
+typedef struct section_note {
+    const ms_dir_conf *dir;
+    server_rec *server;
+    const char *file;
+    unsigned line;
+} section_note;
+
+static apr_array_header_t *sections;
+
+int ms_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog; (void)ptemp;
+    sections = apr_array_make(pconf, 16, sizeof(section_note));
+    return OK;
+}
+
+static void note_section(cmd_parms *cmd, const ms_dir_conf *d)
+{
+    section_note *n;
+    int i;
+
+    if (!sections) {
+        return;
+    }
+    for (i = 0; i < sections->nelts; i++) {
+        if (APR_ARRAY_IDX(sections, i, section_note).dir == d) {
+            return;
+        }
+    }
+    n = apr_array_push(sections);
+    n->dir = d;
+    n->server = cmd->server;
+    n->file = cmd->directive ? cmd->directive->filename : "(unknown)";
+    n->line = cmd->directive ? cmd->directive->line_num : 0;
+}
+
+int ms_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                    server_rec *s)
+{
+    int i, failed = 0;
+
+    (void)pconf; (void)plog; (void)ptemp;
+    for (i = 0; sections && i < sections->nelts; i++) {
+        const section_note *n = &APR_ARRAY_IDX(sections, i, section_note);
+
+        if (n->dir->enabled == 1 && !ms_server_conf_get(n->server)->keyring) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "MS00301: MartenSession On (%s:%u) needs a secret key: "
+                         "set MartenSessionSecretKey or MartenSessionSecretKeyFile "
+                         "for server %s", n->file, n->line,
+                         n->server->server_hostname ? n->server->server_hostname
+                                                    : "(main)");
+            failed = 1;
+        }
+        if (n->dir->same_site == MS_SAMESITE_NONE && n->dir->secure != 1) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "MS00304: MartenSessionCookieSameSite None (%s:%u) needs "
+                         "MartenSessionCookieSecure On in the same section: "
+                         "browsers drop SameSite=None cookies that are not Secure",
+                         n->file, n->line);
+            failed = 1;
+        }
+    }
+    return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Directive parsers
+ * ---------------------------------------------------------------------- */
+
+static const char *set_enabled(cmd_parms *cmd, void *dconf, int on)
+{
+    ms_dir_conf *d = dconf;
+    d->enabled = on;
+    note_section(cmd, d);
+    return NULL;
+}
+
+static const char *set_cookie_name(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    if (!ms_cookie_name_valid(v)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid cookie name "
+                            "(letters, digits and !#$%%&'*+-.^_`|~ only)",
+                            cmd->cmd->name, v);
+    }
+    d->cookie_name = v;
+    return NULL;
+}
+
+static const char *set_cookie_domain(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    if (!ms_cookie_attr_value_valid(v)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' contains a character that is not "
+                            "allowed in a cookie attribute", cmd->cmd->name, v);
+    }
+    d->cookie_domain = v;
+    return NULL;
+}
+
+static const char *set_cookie_path(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    if (v[0] != '/' || !ms_cookie_attr_value_valid(v)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must start with '/' and contain "
+                            "no ';', ',', whitespace or control characters",
+                            cmd->cmd->name, v);
+    }
+    d->cookie_path = v;
+    return NULL;
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    apr_int64_t n;
+    char *end = NULL;
+
+    errno = 0;
+    n = apr_strtoi64(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > MS_MAX_MAX_AGE) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+                            "between 1 and %" APR_INT64_T_FMT, cmd->cmd->name, v,
+                            (apr_int64_t)MS_MAX_MAX_AGE);
+    }
+    d->max_age = n;
+    return NULL;
+}
+
+static const char *set_http_only(cmd_parms *cmd, void *dconf, int on)
+{
+    (void)cmd;
+    ((ms_dir_conf *)dconf)->http_only = on;
+    return NULL;
+}
+
+static const char *set_secure(cmd_parms *cmd, void *dconf, int on)
+{
+    ms_dir_conf *d = dconf;
+    d->secure = on;
+    note_section(cmd, d);
+    return NULL;
+}
+
+static const char *set_same_site(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    int ss = ms_samesite_parse(v);
+
+    if (ss < 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not one of Lax, Strict, None, Off",
+                            cmd->cmd->name, v);
+    }
+    d->same_site = ss;
+    note_section(cmd, d);
+    return NULL;
+}
+
+static const char *set_env(cmd_parms *cmd, void *dconf, int on)
+{
+    (void)cmd;
+    ((ms_dir_conf *)dconf)->env = on;
+    return NULL;
+}
+
+static const char *set_env_prefix(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    const char *c;
+
+    for (c = v; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '_') {
+            break;
+        }
+    }
+    if (!*v || *c || !apr_isalpha(*v)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must start with a letter and "
+                            "hold only letters, digits and '_'", cmd->cmd->name, v);
+    }
+    d->env_prefix = v;
+    return NULL;
+}
+
+static const char *set_headers(cmd_parms *cmd, void *dconf, int on)
+{
+    (void)cmd;
+    ((ms_dir_conf *)dconf)->headers = on;
+    return NULL;
+}
+
+#define DIR_SCOPE (RSRC_CONF | ACCESS_CONF)
+
+const command_rec ms_config_directives[] = {
+    AP_INIT_FLAG("MartenSession", set_enabled, NULL, DIR_SCOPE,
+                 "On to give requests here a session (default Off)"),
+    AP_INIT_TAKE_ARGV("MartenSessionSecretKey", ms_keys_set, NULL, RSRC_CONF,
+                      "secret keys of at least 32 bytes; the first signs and "
+                      "encrypts, all are tried when reading"),
+    AP_INIT_TAKE1("MartenSessionSecretKeyFile", ms_keys_set_file, NULL, RSRC_CONF,
+                  "file with one secret key per line, the current one first"),
+    AP_INIT_TAKE_ARGV("MartenSessionStore", ms_store_set, NULL, RSRC_CONF,
+                      "session store provider and its arguments (default cookie)"),
+    AP_INIT_TAKE1("MartenSessionCookieName", set_cookie_name, NULL, DIR_SCOPE,
+                  "name of the session cookie (default sessionid)"),
+    AP_INIT_TAKE1("MartenSessionCookieDomain", set_cookie_domain, NULL, DIR_SCOPE,
+                  "Domain attribute of the session cookie (default none)"),
+    AP_INIT_TAKE1("MartenSessionCookiePath", set_cookie_path, NULL, DIR_SCOPE,
+                  "Path attribute of the session cookie (default /)"),
+    AP_INIT_TAKE1("MartenSessionCookieMaxAge", set_max_age, NULL, DIR_SCOPE,
+                  "session lifetime in seconds (default 1209600)"),
+    AP_INIT_FLAG("MartenSessionCookieHttpOnly", set_http_only, NULL, DIR_SCOPE,
+                 "HttpOnly attribute (default On)"),
+    AP_INIT_FLAG("MartenSessionCookieSecure", set_secure, NULL, DIR_SCOPE,
+                 "Secure attribute (default Off)"),
+    AP_INIT_TAKE1("MartenSessionCookieSameSite", set_same_site, NULL, DIR_SCOPE,
+                  "SameSite attribute: Lax, Strict, None or Off (default Lax)"),
+    AP_INIT_FLAG("MartenSessionEnv", set_env, NULL, DIR_SCOPE,
+                 "export the session to CGI variables and notes (default Off)"),
+    AP_INIT_TAKE1("MartenSessionEnvPrefix", set_env_prefix, NULL, DIR_SCOPE,
+                  "prefix of exported variables (default MARTEN_SESSION_)"),
+    AP_INIT_FLAG("MartenSessionHeaders", set_headers, NULL, DIR_SCOPE,
+                 "accept X-Marten-Session-* write-back headers (default Off)"),
+    { NULL }
+};

@@ -1,0 +1,45 @@
+/* The session of one client request: found through any sub-request or
+ * internal redirect, loaded on first use, saved once by the output filter. */
+#ifndef MS_CONTEXT_H
+#define MS_CONTEXT_H
+
+#include "ms_config.h"
+
+typedef struct ms_session {
+    const ms_dir_conf *conf;      /* of the request that made the session */
+    const char *key_in;           /* store key from the client's cookie, or NULL */
+    apr_table_t *data;            /* the live session table (once loaded) */
+    const char *snapshot;         /* data when the table was handed out, as JSON */
+    apr_time_t loaded_expires;
+    apr_int64_t expires_in;       /* seconds; 0: MartenSessionCookieMaxAge */
+    int browser_close;            /* MS_UNSET, 0 or 1 */
+    unsigned loaded : 1;
+    unsigned accessed : 1;        /* read or written: Vary: Cookie */
+    unsigned modified : 1;        /* must be saved */
+    unsigned table_exposed : 1;   /* marten_session_table() handed it out */
+    unsigned new_key : 1;         /* flush or cycle: the old key must go */
+    unsigned key_rejected : 1;    /* client sent a key the store did not know */
+    unsigned store_failed : 1;    /* the store could not answer */
+    unsigned saved : 1;
+} ms_session;
+
+/* The session for r, or NULL when sessions are off for r. Creates the
+ * (empty, unloaded) context on first call; decodes nothing. */
+ms_session *ms_session_for(request_rec *r);
+
+/* The session for r if one was already created, else NULL. */
+ms_session *ms_session_existing(request_rec *r);
+
+/* Load the session from the store once (sets accessed). Returns the table. */
+apr_table_t *ms_session_load(ms_session *ms, request_rec *r);
+
+/* Mutations through the API or write-back headers. */
+void ms_session_mark_modified(ms_session *ms);
+void ms_session_flush(ms_session *ms, request_rec *r);
+void ms_session_cycle(ms_session *ms, request_rec *r);
+
+/* Called once per client request when the response starts: Vary, store
+ * save or destroy, and the Set-Cookie header. r is the final request. */
+void ms_session_finish(ms_session *ms, request_rec *r);
+
+#endif

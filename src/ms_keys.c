@@ -1,1 +1,110 @@
-/* placeholder */
+/* Secret keys. Both directives build the server's keyring at configuration
+ * time, so a short or unreadable key stops `apachectl -t`, and no key
+ * derivation ever happens per request. Key bytes are never logged. */
+#include "ms_keys.h"
+
+#include "apr_file_io.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include <openssl/crypto.h>
+
+static const char *already_set(cmd_parms *cmd, const ms_server_conf *sc)
+{
+    if (sc->keyring) {
+        return apr_psprintf(cmd->pool, "%s: keys for this server were already "
+                            "given by %s; use one of the two", cmd->cmd->name,
+                            sc->keys_source);
+    }
+    return NULL;
+}
+
+static const char *add_key(cmd_parms *cmd, ms_keyring *kr, const char *secret,
+                           apr_size_t len, const char *where)
+{
+    const char *error = NULL;
+
+    if (ms_keyring_add(kr, secret, len, &error) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s: %s", cmd->cmd->name, where,
+                            error ? error : "the key cannot be used");
+    }
+    return NULL;
+}
+
+const char *ms_keys_set(cmd_parms *cmd, void *dconf, int argc, char *const argv[])
+{
+    ms_server_conf *sc = ms_server_conf_get(cmd->server);
+    const char *err;
+    ms_keyring *kr;
+    int i;
+
+    (void)dconf;
+    if ((err = already_set(cmd, sc)) != NULL) {
+        return err;
+    }
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s needs at least one key", cmd->cmd->name);
+    }
+    kr = ms_keyring_make(cmd->pool);
+    for (i = 0; i < argc; i++) {
+        const char *where = apr_psprintf(cmd->temp_pool, "key %d", i + 1);
+        if ((err = add_key(cmd, kr, argv[i], strlen(argv[i]), where)) != NULL) {
+            return err;
+        }
+    }
+    sc->keyring = kr;
+    sc->keys_source = cmd->cmd->name;
+    return NULL;
+}
+
+/* One key per line; blank lines and lines starting with '#' are skipped,
+ * trailing CR/LF and spaces are not part of the key. */
+const char *ms_keys_set_file(cmd_parms *cmd, void *dconf, const char *path)
+{
+    ms_server_conf *sc = ms_server_conf_get(cmd->server);
+    const char *fname = ap_server_root_relative(cmd->temp_pool, path);
+    const char *err = NULL;
+    apr_file_t *f = NULL;
+    apr_status_t rv;
+    ms_keyring *kr;
+    char line[4096];
+    int lineno = 0;
+
+    (void)dconf;
+    if ((err = already_set(cmd, sc)) != NULL) {
+        return err;
+    }
+    if (!fname) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name, path);
+    }
+    rv = apr_file_open(&f, fname, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        char buf[120];
+        return apr_psprintf(cmd->pool, "%s: cannot open '%s': %s", cmd->cmd->name,
+                            fname, apr_strerror(rv, buf, sizeof(buf)));
+    }
+    kr = ms_keyring_make(cmd->pool);
+    while (!err && apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
+        apr_size_t len = strlen(line);
+        lineno++;
+        while (len > 0 && apr_isspace(line[len - 1])) {
+            line[--len] = '\0';
+        }
+        if (len == 0 || line[0] == '#') {
+            continue;
+        }
+        err = add_key(cmd, kr, line, len,
+                      apr_psprintf(cmd->temp_pool, "%s line %d", fname, lineno));
+    }
+    OPENSSL_cleanse(line, sizeof(line));
+    apr_file_close(f);
+    if (err) {
+        return err;
+    }
+    if (ms_keyring_count(kr) == 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' holds no key", cmd->cmd->name, fname);
+    }
+    sc->keyring = kr;
+    sc->keys_source = cmd->cmd->name;
+    return NULL;
+}

@@ -1,0 +1,108 @@
+/* Environment and notes bridge (DESIGN §5). A script must never see a
+ * <prefix>* variable that is not in the session, whoever set it. */
+#include "ms_env.h"
+#include "ms_json.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+/* Remove every entry whose key starts with prefix (or equals exact). */
+static void unset_prefixed(apr_pool_t *p, apr_table_t *t, const char *prefix,
+                           const char *exact)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t plen = strlen(prefix);
+    apr_array_header_t *doomed = NULL;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (strncasecmp(e[i].key, prefix, plen) == 0
+                         || (exact && strcasecmp(e[i].key, exact) == 0))) {
+            if (!doomed) {
+                doomed = apr_array_make(p, 4, sizeof(const char *));
+            }
+            *(const char **)apr_array_push(doomed) = e[i].key;
+        }
+    }
+    for (i = 0; doomed && i < doomed->nelts; i++) {
+        apr_table_unset(t, APR_ARRAY_IDX(doomed, i, const char *));
+    }
+}
+
+/* <prefix><key> with every byte outside [A-Za-z0-9_] turned into '_'. */
+static const char *var_name(apr_pool_t *p, const char *prefix, const char *key)
+{
+    char *name = apr_pstrcat(p, prefix, key, NULL);
+    char *c;
+
+    for (c = name + strlen(prefix); *c; c++) {
+        if (!apr_isalnum(*c) && *c != '_') {
+            *c = '_';
+        }
+    }
+    return name;
+}
+
+/* The JSON variable: the prefix without its trailing underscores. */
+static const char *json_var_name(apr_pool_t *p, const char *prefix)
+{
+    apr_size_t len = strlen(prefix);
+
+    while (len > 1 && prefix[len - 1] == '_') {
+        len--;
+    }
+    return apr_pstrmemdup(p, prefix, len);
+}
+
+static void export_env(request_rec *r, const ms_dir_conf *d, const apr_table_t *data)
+{
+    const char *prefix = ms_dir_env_prefix(d);
+    const char *json_name = json_var_name(r->pool, prefix);
+    const apr_array_header_t *arr = apr_table_elts(data);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    unset_prefixed(r->pool, r->subprocess_env, prefix, json_name);
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && e[i].val) {
+            apr_table_setn(r->subprocess_env, var_name(r->pool, prefix, e[i].key),
+                           e[i].val);
+        }
+    }
+    apr_table_setn(r->subprocess_env, json_name,
+                   ms_table_to_json(data, r->pool, NULL));
+}
+
+void ms_env_refresh_notes(ms_session *ms, request_rec *r)
+{
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e;
+    int i;
+
+    unset_prefixed(r->pool, r->notes, MS_NOTE_PREFIX, NULL);
+    if (!ms->loaded) {
+        return;
+    }
+    arr = apr_table_elts(ms->data);
+    e = (const apr_table_entry_t *)arr->elts;
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && e[i].val) {
+            apr_table_setn(r->notes, apr_pstrcat(r->pool, MS_NOTE_PREFIX, e[i].key, NULL),
+                           apr_pstrdup(r->pool, e[i].val));
+        }
+    }
+}
+
+int ms_env_fixups(request_rec *r)
+{
+    const ms_dir_conf *d = ms_dir_conf_get(r);
+    ms_session *ms;
+
+    if (!ms_dir_enabled(d) || !ms_dir_env(d) || !(ms = ms_session_for(r))) {
+        return DECLINED;
+    }
+    export_env(r, d, ms_session_load(ms, r));
+    ms_env_refresh_notes(ms, r);
+    return DECLINED;
+}

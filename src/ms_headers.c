@@ -1,0 +1,119 @@
+/* Write-back headers: collect, parse all, then apply all or nothing. */
+#include "ms_headers.h"
+#include "ms_writeback.h"
+
+#include "apr_strings.h"
+
+typedef struct collect {
+    apr_pool_t *pool;
+    apr_array_header_t *names;    /* header names to remove afterwards */
+    ms_writeback *wb;             /* NULL: only collect names */
+    const char *error;            /* first parse error */
+    const char *error_header;
+} collect;
+
+static int collect_one(void *baton, const char *name, const char *value)
+{
+    collect *c = baton;
+    int kind = ms_writeback_kind(name);
+    const char *err;
+
+    if (kind < 0) {
+        return 1;
+    }
+    *(const char **)apr_array_push(c->names) = name;
+    if (c->wb && !c->error
+        && (err = ms_writeback_add(c->wb, (ms_wb_kind)kind, value, c->pool))) {
+        c->error = err;
+        c->error_header = name;
+    }
+    return 1;
+}
+
+static void collect_table(collect *c, apr_table_t *t)
+{
+    int i;
+
+    c->names->nelts = 0;
+    apr_table_do(collect_one, c, t, NULL);
+    for (i = 0; i < c->names->nelts; i++) {
+        apr_table_unset(t, APR_ARRAY_IDX(c->names, i, const char *));
+    }
+}
+
+static void apply(ms_session *ms, request_rec *r, const ms_writeback *wb)
+{
+    apr_table_t *data = ms_session_load(ms, r);
+    int i;
+
+    if (wb->flush) {
+        ms_session_flush(ms, r);
+    }
+    for (i = 0; i < wb->deletes->nelts; i++) {
+        apr_table_unset(data, APR_ARRAY_IDX(wb->deletes, i, const char *));
+    }
+    for (i = 0; i < wb->sets->nelts; i++) {
+        const ms_wb_pair *pair = &APR_ARRAY_IDX(wb->sets, i, ms_wb_pair);
+        apr_table_set(data, pair->key, pair->value);
+    }
+    if (wb->cycle_key) {
+        ms_session_cycle(ms, r);
+    }
+    if (wb->expires_in > 0) {
+        ms->expires_in = wb->expires_in;
+    }
+    if (wb->browser_close >= 0) {
+        ms->browser_close = wb->browser_close;
+    }
+    ms_session_mark_modified(ms);
+}
+
+void ms_headers_apply(request_rec *r)
+{
+    const ms_dir_conf *d = ms_dir_conf_get(r);
+    int accept = ms_dir_enabled(d) && ms_dir_headers(d);
+    collect c;
+    request_rec *x;
+    ms_session *ms;
+
+    c.pool = r->pool;
+    c.names = apr_array_make(r->pool, 4, sizeof(const char *));
+    c.wb = accept ? ms_writeback_make(r->pool) : NULL;
+    c.error = c.error_header = NULL;
+
+    /* A CGI "Location: /path" without Status is an internal redirect: its
+     * headers stay on the earlier request, so read those too, oldest first. */
+    for (x = r; x->prev; x = x->prev) {
+    }
+    for (;;) {
+        collect_table(&c, x->headers_out);
+        collect_table(&c, x->err_headers_out);
+        if (x == r || !x->next) {
+            break;
+        }
+        x = x->next;
+    }
+    if (!c.wb || c.wb->count == 0) {
+        return;
+    }
+    if (c.error) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "MS00401: %s: %s; no write-back header of this response "
+                      "was applied", c.error_header, c.error);
+        return;
+    }
+    if ((ms = ms_session_for(r)) != NULL) {
+        apply(ms, r, c.wb);
+    }
+}
+
+void ms_headers_strip_request(request_rec *r)
+{
+    collect c;
+
+    c.pool = r->pool;
+    c.names = apr_array_make(r->pool, 2, sizeof(const char *));
+    c.wb = NULL;
+    c.error = c.error_header = NULL;
+    collect_table(&c, r->headers_in);
+}
