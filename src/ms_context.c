@@ -124,6 +124,10 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
                       "MS00102: session data not accepted: %s",
                       ms_json_status_str(js));
     }
+    else if (expires && expires <= apr_time_now()) {
+        /* A store must not return expired sessions; do not trust it to. */
+        ms->key_rejected = 1;
+    }
     else {
         ms->data = loaded;
         ms->loaded_expires = expires;
@@ -210,7 +214,8 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     const ms_server_conf *sc = ms_server_conf_get(r->server);
     const marten_session_store *store = ms_store_of(sc);
     marten_session_store_instance *inst = ms_store_instance_of(sc);
-    apr_time_t now = apr_time_now();
+    /* whole seconds, so Max-Age is exactly the lifetime */
+    apr_time_t now = apr_time_from_sec(apr_time_sec(apr_time_now()));
     const char *payload, *key, *new_key = NULL;
     apr_int64_t lifetime;
     apr_time_t expires;
