@@ -502,17 +502,16 @@ class Httpd:
         self.load_test_module = load_test_module
         self.snippet = conf_snippet
         base_dir = os.path.abspath(str(base_dir))
+        os.makedirs(base_dir, exist_ok=True)
         self.user_group = _run_user()
         if self.user_group and not _traversable_by_others(base_dir):
             # The httpd user could not reach the server root: put it in a
             # shared 0755 directory and leave a symlink where it was asked.
-            os.makedirs(base_dir, exist_ok=True)
             real = tempfile.mkdtemp(prefix=name + "-", dir=shared_base_dir())
             link = os.path.join(base_dir, os.path.basename(real))
             os.symlink(real, link)
             self.root = real
         else:
-            os.makedirs(base_dir, exist_ok=True)
             self.root = tempfile.mkdtemp(prefix=name + "-", dir=base_dir)
         os.chmod(self.root, 0o755)
         for sub in ("conf", "logs", "run", "htdocs", "cgi-bin"):

@@ -159,3 +159,17 @@ def test_jar_deletion_rules():
 def test_repeated_set_cookie_kept_apart():
     r = H.Response(200, "OK", [("Set-Cookie", "a=1"), ("set-cookie", "b=2")], b"", 0, 0)
     assert [c.name for c in r.set_cookies] == ["a", "b"]
+
+
+def test_server_under_pytest_tmp_path(tmp_path, server_base, ms_env):
+    # pytest's tmp dirs are 0700: the httpd user could not run CGI scripts
+    # there, so the root moves to the shared 0755 base (symlinked here).
+    h = H.Httpd(tmp_path, "", name="tmp-path", load_module=False, env=ms_env)
+    try:
+        h.start()
+        r = h.client().get("/cgi-bin/env.py?only=GATEWAY_INTERFACE")
+        assert r.status == 200 and r.body == b"GATEWAY_INTERFACE=CGI/1.1\n"
+    finally:
+        h.stop()
+    assert any(p.is_symlink() for p in tmp_path.iterdir()) or \
+        H._traversable_by_others(str(tmp_path))

@@ -20,7 +20,8 @@
  *   flush, cycle          X-Test-Rv
  *   expires_in?s=N        X-Test-Rv
  *   browser_close?on=1|0  X-Test-Rv
- *   dump                  body = "key=value\n" lines in table order;
+ *   dump[?enc=1]          body = "key=value\n" lines in table order (with
+ *                         enc, key and value percent-encoded);
  *                         X-Test-Table: 1|0, X-Test-Count: n
  *   table_edit?k=K&v=V[&del=K2]  apr_table_set/apr_table_unset on the table
  *                         from marten_session_table(), nothing else; X-Test-Rv
@@ -28,6 +29,8 @@
  *   subreq?uri=U[&check=K]  runs U as a sub-request; X-Test-Sub-Status,
  *                         X-Test-Sub-Rv (the sub-request's X-Test-Rv); then
  *                         reports marten_session_get(r, K) like get
+ *                         (X-Test-Sub-Status: the sub-request's status, or
+ *                         the error ap_run_sub_req returned)
  *   internal?uri=U[&k=K&v=V...]  sets the pairs first (X-Test-Rv), then
  *                         ap_internal_redirect(U)
  *
@@ -212,11 +215,38 @@ typedef struct {
     request_rec *r;
     apr_array_header_t *lines;
     int count;
+    int encode;
 } dump_ctx;
+
+/* Percent-encode every byte outside A-Z a-z 0-9 - . _ ~ */
+static const char *pct(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~') {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
 
 static int dump_one(void *baton, const char *key, const char *value)
 {
     dump_ctx *ctx = baton;
+    if (ctx->encode) {
+        key = pct(ctx->r->pool, key);
+        value = pct(ctx->r->pool, value);
+    }
     APR_ARRAY_PUSH(ctx->lines, const char *) =
         apr_pstrcat(ctx->r->pool, key, "=", value, "\n", NULL);
     ctx->count++;
@@ -299,6 +329,7 @@ static int test_handler(request_rec *r)
             ctx.r = r;
             ctx.lines = apr_array_make(r->pool, 8, sizeof(const char *));
             ctx.count = 0;
+            ctx.encode = first_arg(args, "enc") != NULL;
             apr_table_do(dump_one, &ctx, t, NULL);
             body = apr_array_pstrcat(r->pool, ctx.lines, 0);
             set_header(r, "X-Test-Count", apr_itoa(r->pool, ctx.count));
@@ -342,7 +373,8 @@ static int test_handler(request_rec *r)
         rr = ap_sub_req_lookup_uri(uri, r, r->output_filters);
         sub_status = rr->status;
         if (sub_status == HTTP_OK) {
-            sub_status = ap_run_sub_req(rr);
+            int rc = ap_run_sub_req(rr);
+            sub_status = (rc == OK) ? rr->status : rc;
         }
         set_header(r, "X-Test-Sub-Status", apr_itoa(r->pool, sub_status));
         if (apr_table_get(rr->err_headers_out, "X-Test-Rv")) {
