@@ -7,10 +7,11 @@
 /* Decode in[0..len) the way Crystal's Base64.decode does:
  *  - the standard (+/) and URL-safe (-_) alphabets are both accepted, mixed;
  *  - '=' padding is optional; trailing '=', CR and LF are ignored;
- *  - CR/LF between characters are skipped;
+ *  - CR/LF are skipped where a 4-character group starts (between groups);
+ *    inside a group they are bad bytes, as in Crystal;
  *  - unused low bits of the last character are ignored.
- * Any other byte, or a length that leaves a single dangling character,
- * is an error (APR_EINVAL). On success *out is NUL-terminated (the NUL is
+ * Any other byte (including '=' before the end and NUL), or a length that
+ * leaves a single dangling character, is an error (APR_EINVAL). On success *out is NUL-terminated (the NUL is
  * not counted in *outlen), allocated from p. */
 apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
                                       apr_pool_t *p,

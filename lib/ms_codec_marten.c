@@ -1,1 +1,416 @@
-/* placeholder */
+/* Marten's cookie-store format, read exactly as Marten's Signer and
+ * Encryptor read it (marten-cookie-format.md section 2) and written as they
+ * write it. Step numbers below refer to that section. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <apr_escape.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "ms_base64.h"
+#include "ms_codec_marten.h"
+#include "ms_json.h"
+#include "ms_time.h"
+
+#define IV_LEN 16
+
+const char *ms_cookie_status_str(ms_cookie_status st)
+{
+    switch (st) {
+    case MS_COOKIE_OK:             return "ok";
+    case MS_COOKIE_BLANK:          return "blank cookie";
+    case MS_COOKIE_NOT_UTF8:       return "cookie is not UTF-8";
+    case MS_COOKIE_NO_SEPARATOR:   return "no data--digest separator";
+    case MS_COOKIE_BAD_MAC:        return "signature does not match any key";
+    case MS_COOKIE_BAD_BASE64:     return "bad base64";
+    case MS_COOKIE_BAD_ENVELOPE:   return "malformed _marten envelope";
+    case MS_COOKIE_BAD_EXPIRES:    return "envelope expiry is not ISO 8601";
+    case MS_COOKIE_EXPIRED:        return "expired";
+    case MS_COOKIE_BAD_HEX:        return "payload is not hex";
+    case MS_COOKIE_TOO_SHORT:      return "payload shorter than an IV";
+    case MS_COOKIE_BAD_CIPHERTEXT: return "bad ciphertext or padding";
+    }
+    return "unknown cookie status";
+}
+
+/* --- step 1: UTF-8 and blank --------------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), 0 if there is none
+ * (overlong forms, surrogates and code points above U+10FFFF are not). */
+static apr_size_t utf8_seq(const unsigned char *s, apr_size_t n,
+                           unsigned *cp)
+{
+    apr_size_t k, i;
+    unsigned min;
+
+    if (s[0] < 0x80) { *cp = s[0]; return 1; }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) { k = 2; min = 0x80; *cp = s[0] & 0x1F; }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { k = 3; min = 0x800; *cp = s[0] & 0x0F; }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { k = 4; min = 0x10000; *cp = s[0] & 0x07; }
+    else return 0;
+    if (n < k)
+        return 0;
+    for (i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+static int utf8_valid(const char *s, apr_size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t i = 0, k;
+    unsigned cp;
+
+    while (i < len) {
+        if ((k = utf8_seq(u + i, len - i, &cp)) == 0)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* Crystal's Char#whitespace?: ASCII whitespace and Unicode space
+ * separators (Zs, Zl, Zp). */
+static int is_space_cp(unsigned cp)
+{
+    return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0
+           || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A)
+           || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
+           || cp == 0x205F || cp == 0x3000;
+}
+
+/* String#blank? on text already known to be valid UTF-8. */
+static int utf8_blank(const char *s, apr_size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t i = 0, k;
+    unsigned cp;
+
+    while (i < len) {
+        if ((k = utf8_seq(u + i, len - i, &cp)) == 0 || !is_space_cp(cp))
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* --- steps 2-3: split and verify ----------------------------------------- */
+
+static int find_separator(const char *s, apr_size_t len, apr_size_t *at)
+{
+    apr_size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (s[i] == '-' && s[i + 1] == '-') {
+            *at = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Index of the first key whose lowercase hex HMAC of data is digest,
+ * compared in constant time; -1 if none. */
+static int verify_mac(const ms_keyring *kr, const char *data, apr_size_t dlen,
+                      const char *digest, apr_size_t glen)
+{
+    char mac[MS_HMAC_HEX_LEN + 1];
+    int i, n = ms_keyring_count(kr);
+
+    if (glen != MS_HMAC_HEX_LEN)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (ms_keyring_hmac_hex(kr, i, data, dlen, mac) == APR_SUCCESS
+            && CRYPTO_memcmp(mac, digest, MS_HMAC_HEX_LEN) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* --- step 5: the envelope ------------------------------------------------ */
+
+/* Walk the object whose '{' is at c->pos and move past it. For each of the
+ * n names, *at[k] gets where the value of the last member so named starts
+ * (JSON.parse builds a Hash: the last duplicate wins); it is left alone when
+ * there is none. Returns 0 unless the object is well-formed. */
+static int walk_object(ms_json_cursor *c, apr_pool_t *p,
+                       const char *const *names, apr_size_t *at, int n)
+{
+    char *key;
+    apr_size_t klen;
+    int k;
+
+    c->pos++;
+    ms_json_skip_ws(c);
+    if (c->pos < c->len && c->s[c->pos] == '}') {
+        c->pos++;
+        return 1;
+    }
+    for (;;) {
+        ms_json_skip_ws(c);
+        if (ms_json_read_string(c, p, &key, &klen) != MS_JSON_OK)
+            return 0;
+        ms_json_skip_ws(c);
+        if (c->pos >= c->len || c->s[c->pos++] != ':')
+            return 0;
+        ms_json_skip_ws(c);
+        for (k = 0; k < n; k++)
+            if (klen == strlen(names[k]) && memcmp(key, names[k], klen) == 0)
+                at[k] = c->pos;
+        if (ms_json_skip_value(c, 1) != MS_JSON_OK)
+            return 0;
+        ms_json_skip_ws(c);
+        if (c->pos >= c->len)
+            return 0;
+        if (c->s[c->pos] == '}') {
+            c->pos++;
+            return 1;
+        }
+        if (c->s[c->pos++] != ',')
+            return 0;
+    }
+}
+
+/* Where the "_marten" value of text starts, if text is a JSON object that
+ * has one; otherwise text is the no-expiry form. */
+static int find_marten(const char *text, apr_size_t len, apr_pool_t *p,
+                       apr_size_t *at)
+{
+    static const char *const names[] = { "_marten" };
+    ms_json_cursor c = { text, len, 0 };
+    apr_size_t none = (apr_size_t)-1;
+
+    *at = none;
+    ms_json_skip_ws(&c);
+    if (c.pos >= len || text[c.pos] != '{' || !walk_object(&c, p, names, at, 1))
+        return 0;
+    ms_json_skip_ws(&c);
+    return c.pos == len && *at != none;
+}
+
+/* A string value starting at text[at], or failure. */
+static int string_at(const char *text, apr_size_t len, apr_size_t at,
+                     apr_pool_t *p, char **s, apr_size_t *slen)
+{
+    ms_json_cursor c = { text, len, at };
+
+    return at < len && text[at] == '"'
+           && ms_json_read_string(&c, p, s, slen) == MS_JSON_OK;
+}
+
+/* The "_marten" object at text[at]: its value string and its expiry.
+ * Marten raises on every failure here; we reject. */
+static ms_cookie_status read_envelope(const char *text, apr_size_t len,
+                                      apr_size_t at, apr_pool_t *p,
+                                      char **value, apr_size_t *vlen,
+                                      apr_time_t *expires)
+{
+    static const char *const names[] = { "value", "expires" };
+    apr_size_t none = (apr_size_t)-1, pos[2] = { none, none };
+    ms_json_cursor c = { text, len, at };
+    char *exp;
+    apr_size_t elen;
+
+    if (text[at] != '{' || !walk_object(&c, p, names, pos, 2))
+        return MS_COOKIE_BAD_ENVELOPE;
+    if (!string_at(text, len, pos[0], p, value, vlen)
+        || !string_at(text, len, pos[1], p, &exp, &elen))
+        return MS_COOKIE_BAD_ENVELOPE;
+    if (ms_time_parse_iso8601(exp, elen, expires) != APR_SUCCESS)
+        return MS_COOKIE_BAD_EXPIRES;
+    return MS_COOKIE_OK;
+}
+
+/* Step 5: from the decoded DATA to X, the hex text. */
+static ms_cookie_status unwrap(const char *text, apr_size_t len,
+                               apr_time_t now, apr_pool_t *p,
+                               const char **x, apr_size_t *xlen,
+                               apr_time_t *expires)
+{
+    unsigned char *dec;
+    char *value;
+    apr_size_t at, vlen;
+    ms_cookie_status st;
+
+    *expires = 0;
+    if (!find_marten(text, len, p, &at)) {
+        *x = text;          /* the no-expiry form: never expires */
+        *xlen = len;
+        return MS_COOKIE_OK;
+    }
+    st = read_envelope(text, len, at, p, &value, &vlen, expires);
+    if (st != MS_COOKIE_OK)
+        return st;
+    if (!(now < *expires))
+        return MS_COOKIE_EXPIRED;
+    if (ms_base64_decode_lenient(value, vlen, p, &dec, xlen) != APR_SUCCESS)
+        return MS_COOKIE_BAD_BASE64;
+    *x = (const char *)dec;
+    return MS_COOKIE_OK;
+}
+
+/* --- steps 6-7: hex and AES ---------------------------------------------- */
+
+static ms_cookie_status decrypt_hex(const ms_keyring *kr, int key,
+                                    const char *x, apr_size_t xlen,
+                                    apr_pool_t *p,
+                                    char **plain, apr_size_t *plen)
+{
+    unsigned char *b, *out;
+    apr_size_t i, blen, clen, n;
+
+    /* apr_unescape_hex stops at a NUL and takes odd lengths: check first. */
+    if (xlen % 2 != 0)
+        return MS_COOKIE_BAD_HEX;
+    for (i = 0; i < xlen; i++)
+        if (!apr_isxdigit(x[i]))
+            return MS_COOKIE_BAD_HEX;
+    blen = xlen / 2;
+    if (blen < IV_LEN)
+        return MS_COOKIE_TOO_SHORT;
+    b = apr_palloc(p, blen);
+    if (apr_unescape_hex(b, x, (apr_ssize_t)xlen, 0, NULL) != APR_SUCCESS)
+        return MS_COOKIE_BAD_HEX;
+    clen = blen - IV_LEN;           /* C || IV: the IV comes last */
+    out = apr_palloc(p, clen + 1);
+    if (ms_keyring_cbc_decrypt(kr, key, b + clen, b, clen, out, &n)
+        != APR_SUCCESS)
+        return MS_COOKIE_BAD_CIPHERTEXT;
+    out[n] = '\0';
+    *plain = (char *)out;
+    *plen = n;
+    return MS_COOKIE_OK;
+}
+
+/* --- decode -------------------------------------------------------------- */
+
+/* Steps 1-2: DATA and DIGEST. */
+static ms_cookie_status split_cookie(const char *cookie, apr_size_t len,
+                                     apr_size_t *dlen, const char **digest,
+                                     apr_size_t *glen)
+{
+    if (!utf8_valid(cookie, len))
+        return MS_COOKIE_NOT_UTF8;
+    if (utf8_blank(cookie, len))
+        return MS_COOKIE_BLANK;
+    if (!find_separator(cookie, len, dlen))
+        return MS_COOKIE_NO_SEPARATOR;
+    *digest = cookie + *dlen + 2;
+    *glen = len - *dlen - 2;
+    if (utf8_blank(cookie, *dlen) || utf8_blank(*digest, *glen))
+        return MS_COOKIE_NO_SEPARATOR;
+    return MS_COOKIE_OK;
+}
+
+ms_cookie_status ms_marten_decode(const ms_keyring *kr,
+                                  const char *cookie, apr_size_t len,
+                                  apr_time_t now, apr_pool_t *p,
+                                  char **plaintext, apr_size_t *plaintext_len,
+                                  apr_time_t *expires, int *key_index)
+{
+    const char *digest, *x;
+    apr_size_t dlen, glen, tlen, xlen, plen;
+    unsigned char *text;
+    apr_time_t exp;
+    ms_cookie_status st;
+    int key;
+
+    if (cookie == NULL)
+        len = 0;
+    if ((st = split_cookie(cookie, len, &dlen, &digest, &glen)) != MS_COOKIE_OK)
+        return st;
+    if ((key = verify_mac(kr, cookie, dlen, digest, glen)) < 0)
+        return MS_COOKIE_BAD_MAC;
+    if (ms_base64_decode_lenient(cookie, dlen, p, &text, &tlen) != APR_SUCCESS)
+        return MS_COOKIE_BAD_BASE64;
+    st = unwrap((const char *)text, tlen, now, p, &x, &xlen, &exp);
+    if (st != MS_COOKIE_OK)
+        return st;
+    if ((st = decrypt_hex(kr, key, x, xlen, p, plaintext, &plen)) != MS_COOKIE_OK)
+        return st;
+    if (plaintext_len)
+        *plaintext_len = plen;
+    if (expires)
+        *expires = exp;
+    if (key_index)
+        *key_index = key;
+    return MS_COOKIE_OK;
+}
+
+/* --- encode -------------------------------------------------------------- */
+
+/* hex(C || IV) under the first key. */
+static apr_status_t encrypt_hex(const ms_keyring *kr, const char *plain,
+                                apr_size_t len, const unsigned char *iv,
+                                apr_pool_t *p, char **hex, apr_size_t *hexlen)
+{
+    unsigned char *buf = apr_palloc(p, len + 2 * IV_LEN);
+    apr_size_t clen;
+    apr_status_t rv;
+
+    rv = ms_keyring_cbc_encrypt(kr, 0, iv, (const unsigned char *)plain, len,
+                                buf, &clen);
+    if (rv != APR_SUCCESS)
+        return rv;
+    memcpy(buf + clen, iv, IV_LEN);
+    *hexlen = 2 * (clen + IV_LEN);
+    *hex = apr_palloc(p, *hexlen + 1);
+    return apr_escape_hex(*hex, buf, clen + IV_LEN, 0, NULL);
+}
+
+apr_status_t ms_marten_encode(const ms_keyring *kr,
+                              const char *plaintext, apr_size_t len,
+                              apr_time_t expires, const unsigned char *iv,
+                              apr_pool_t *p, char **cookie)
+{
+    unsigned char ivbuf[IV_LEN];
+    char ts[MS_RFC3339_LEN + 1], sig[MS_HMAC_HEX_LEN + 1];
+    char *hex, *inner, *env, *outer;
+    apr_size_t hexlen, outlen;
+    apr_status_t rv;
+
+    if (ms_keyring_count(kr) < 1 || (plaintext == NULL && len > 0))
+        return APR_EINVAL;
+    if (plaintext == NULL)
+        plaintext = "";
+    if (iv == NULL) {
+        if (RAND_bytes(ivbuf, IV_LEN) != 1)
+            return APR_EGENERAL;
+        iv = ivbuf;
+    }
+    if ((rv = encrypt_hex(kr, plaintext, len, iv, p, &hex, &hexlen)) != APR_SUCCESS)
+        return rv;
+    if ((inner = ms_base64_encode(hex, hexlen, p, NULL)) == NULL)
+        return APR_EINVAL;
+    ms_time_format_rfc3339(expires, ts);
+    env = apr_pstrcat(p, "{\"_marten\":{\"value\":\"", inner,
+                      "\",\"expires\":\"", ts, "\"}}", NULL);
+    if ((outer = ms_base64_encode(env, strlen(env), p, &outlen)) == NULL)
+        return APR_EINVAL;
+    if ((rv = ms_keyring_hmac_hex(kr, 0, outer, outlen, sig)) != APR_SUCCESS)
+        return rv;
+    *cookie = apr_pstrcat(p, outer, "--", sig, NULL);
+    return APR_SUCCESS;
+}
+
+static apr_size_t b64_len(apr_size_t n)
+{
+    return 4 * ((n + 2) / 3);
+}
+
+apr_size_t ms_marten_encoded_length(apr_size_t plaintext_len)
+{
+    apr_size_t c = 16 * (plaintext_len / 16 + 1);   /* PKCS#7 always pads */
+    apr_size_t inner = b64_len(2 * (c + IV_LEN));
+    /* {"_marten":{"value":"..","expires":"YYYY-MM-DDTHH:MM:SSZ"}} is 57
+     * bytes around INNER; the value ends with "--" and 64 hex digits. */
+    return b64_len(inner + 57) + 2 + MS_HMAC_HEX_LEN;
+}

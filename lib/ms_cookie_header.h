@@ -17,8 +17,8 @@ const char *ms_cookie_find(const char *header, const char *name,
 /* Non-zero if name is an RFC 6265 cookie-name (an RFC 7230 token). */
 int ms_cookie_name_valid(const char *name);
 
-/* Non-zero if s may be an attribute value (Domain, Path): non-empty, no
- * ';', ',', whitespace or control characters. */
+/* Non-zero if s may be an attribute value (Domain, Path): non-empty,
+ * printable US-ASCII (RFC 6265 av-octet) without ';', ',' or space. */
 int ms_cookie_attr_value_valid(const char *s);
 
 typedef enum {
@@ -31,6 +31,7 @@ typedef enum {
 /* Parses "Lax", "Strict", "None", "Off" without regard to case.
  * Returns -1 for anything else. */
 int ms_samesite_parse(const char *s);
+/* "Lax", "Strict", "None" or "Off"; NULL for a value outside the enum. */
 const char *ms_samesite_name(ms_samesite s);
 
 typedef struct ms_set_cookie {
@@ -48,7 +49,9 @@ typedef struct ms_set_cookie {
  *   NAME=VALUE; Path=P; Domain=D; Expires=<IMF-fixdate>; Max-Age=N; Secure;
  *   HttpOnly; SameSite=Lax
  * each attribute only when set. Max-Age is the whole seconds from now to
- * expires, and 0 when expires is in the past (a deletion cookie). */
+ * expires (truncated), and 0 when expires is not after now (a deletion
+ * cookie). Values are not checked here: validate them at config time.
+ * Returns NULL if c or c->name is NULL. */
 char *ms_set_cookie_build(const ms_set_cookie *c, apr_time_t now,
                           apr_pool_t *p);
 

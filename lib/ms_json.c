@@ -1,1 +1,505 @@
-/* placeholder */
+/* JSON <-> apr_table_t for the session: Crystal's JSON::Builder escaping on
+ * output, Hash(String, String).from_json on input. */
+#include <string.h>
+#include <strings.h>
+
+#include <apr_strings.h>
+
+#include "ms_json.h"
+
+const char *ms_json_status_str(ms_json_status st)
+{
+    switch (st) {
+    case MS_JSON_OK:             return "ok";
+    case MS_JSON_SYNTAX:         return "not JSON";
+    case MS_JSON_NOT_OBJECT:     return "not a JSON object";
+    case MS_JSON_NOT_STRING:     return "a value is not a string";
+    case MS_JSON_BAD_ESCAPE:     return "bad escape in a string";
+    case MS_JSON_LONE_SURROGATE: return "lone UTF-16 surrogate escape";
+    case MS_JSON_NUL:            return "a key or value contains U+0000";
+    case MS_JSON_TOO_DEEP:       return "nesting too deep";
+    }
+    return "unknown JSON status";
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+static int cur_peek(const ms_json_cursor *c)
+{
+    return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
+}
+
+void ms_json_skip_ws(ms_json_cursor *c)
+{
+    while (c->pos < c->len) {
+        char ch = c->s[c->pos];
+        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
+            break;
+        c->pos++;
+    }
+}
+
+static int hex_digit(int ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at s[i..i+4) of a string ending at end. */
+static int read_hex4(const char *s, apr_size_t i, apr_size_t end,
+                     unsigned *v)
+{
+    int k;
+
+    if (end - i < 4)
+        return 0;
+    *v = 0;
+    for (k = 0; k < 4; k++) {
+        int h = hex_digit((unsigned char)s[i + k]);
+        if (h < 0)
+            return 0;
+        *v = (*v << 4) | (unsigned)h;
+    }
+    return 1;
+}
+
+static apr_size_t put_utf8(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A \u escape with s[*i] on the 'u'; surrogate pairs are joined. */
+static ms_json_status unicode_escape(const char *s, apr_size_t *i,
+                                     apr_size_t end, unsigned *cp)
+{
+    unsigned lo;
+
+    if (!read_hex4(s, *i + 1, end, cp))
+        return MS_JSON_BAD_ESCAPE;
+    *i += 5;
+    if (*cp >= 0xDC00 && *cp <= 0xDFFF)
+        return MS_JSON_LONE_SURROGATE;
+    if (*cp < 0xD800 || *cp > 0xDBFF)
+        return MS_JSON_OK;
+    if (end - *i < 2 || s[*i] != '\\' || s[*i + 1] != 'u')
+        return MS_JSON_LONE_SURROGATE;
+    if (!read_hex4(s, *i + 2, end, &lo))
+        return MS_JSON_BAD_ESCAPE;
+    if (lo < 0xDC00 || lo > 0xDFFF)
+        return MS_JSON_LONE_SURROGATE;
+    *i += 6;
+    *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+    return MS_JSON_OK;
+}
+
+/* One escape with s[*i] on the character after the backslash; writes the
+ * decoded bytes to out (when not NULL) and adds their count to *n. */
+static ms_json_status escape(const char *s, apr_size_t *i, apr_size_t end,
+                             char *out, apr_size_t *n)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *hit;
+    char buf[4];
+    unsigned cp;
+    apr_size_t k;
+    ms_json_status st;
+
+    if (s[*i] != 'u') {
+        hit = s[*i] ? strchr(from, s[*i]) : NULL;
+        if (hit == NULL)
+            return MS_JSON_BAD_ESCAPE;
+        if (out)
+            out[*n] = to[hit - from];
+        (*n)++;
+        (*i)++;
+        return MS_JSON_OK;
+    }
+    if ((st = unicode_escape(s, i, end, &cp)) != MS_JSON_OK)
+        return st;
+    k = put_utf8(cp, buf);
+    if (out)
+        memcpy(out + *n, buf, k);
+    *n += k;
+    return MS_JSON_OK;
+}
+
+/* Decode the string body s[start..end) (end is the closing quote). */
+static ms_json_status decode_body(const char *s, apr_size_t start,
+                                  apr_size_t end, char *out, apr_size_t *n)
+{
+    apr_size_t i = start;
+    ms_json_status st;
+
+    *n = 0;
+    while (i < end) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20)
+            return MS_JSON_SYNTAX;
+        if (ch != '\\') {
+            if (out)
+                out[*n] = (char)ch;
+            (*n)++;
+            i++;
+            continue;
+        }
+        i++;
+        if ((st = escape(s, &i, end, out, n)) != MS_JSON_OK)
+            return st;
+    }
+    return MS_JSON_OK;
+}
+
+/* Position of the closing quote of the string opening at c->pos. */
+static int find_string_end(const ms_json_cursor *c, apr_size_t *end)
+{
+    apr_size_t i = c->pos + 1;
+
+    while (i < c->len) {
+        if (c->s[i] == '"') {
+            *end = i;
+            return 1;
+        }
+        i += c->s[i] == '\\' ? 2 : 1;
+    }
+    return 0;
+}
+
+ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
+                                   char **out, apr_size_t *outlen)
+{
+    apr_size_t end, n;
+    ms_json_status st;
+    char *buf;
+
+    if (cur_peek(c) != '"' || !find_string_end(c, &end))
+        return MS_JSON_SYNTAX;
+    /* Decoding never grows the text: size the buffer by the raw body. */
+    buf = apr_palloc(p, end - c->pos);
+    if ((st = decode_body(c->s, c->pos + 1, end, buf, &n)) != MS_JSON_OK)
+        return st;
+    buf[n] = '\0';
+    c->pos = end + 1;
+    *out = buf;
+    if (outlen)
+        *outlen = n;
+    return MS_JSON_OK;
+}
+
+static ms_json_status skip_string(ms_json_cursor *c)
+{
+    apr_size_t end, n;
+    ms_json_status st;
+
+    if (cur_peek(c) != '"' || !find_string_end(c, &end))
+        return MS_JSON_SYNTAX;
+    if ((st = decode_body(c->s, c->pos + 1, end, NULL, &n)) != MS_JSON_OK)
+        return st;
+    c->pos = end + 1;
+    return MS_JSON_OK;
+}
+
+static int skip_digits(ms_json_cursor *c)
+{
+    apr_size_t start = c->pos;
+
+    while (cur_peek(c) >= '0' && cur_peek(c) <= '9')
+        c->pos++;
+    return c->pos > start;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static ms_json_status skip_number(ms_json_cursor *c)
+{
+    if (cur_peek(c) == '-')
+        c->pos++;
+    if (cur_peek(c) == '0')
+        c->pos++;
+    else if (!skip_digits(c))
+        return MS_JSON_SYNTAX;
+    if (cur_peek(c) == '.') {
+        c->pos++;
+        if (!skip_digits(c))
+            return MS_JSON_SYNTAX;
+    }
+    if (cur_peek(c) == 'e' || cur_peek(c) == 'E') {
+        c->pos++;
+        if (cur_peek(c) == '+' || cur_peek(c) == '-')
+            c->pos++;
+        if (!skip_digits(c))
+            return MS_JSON_SYNTAX;
+    }
+    return MS_JSON_OK;
+}
+
+static ms_json_status skip_literal(ms_json_cursor *c, const char *word)
+{
+    apr_size_t n = strlen(word);
+
+    if (c->len - c->pos < n || memcmp(c->s + c->pos, word, n) != 0)
+        return MS_JSON_SYNTAX;
+    c->pos += n;
+    return MS_JSON_OK;
+}
+
+/* The members of an object or array after its opening bracket; an object
+ * member is a string, ':' and a value. */
+static ms_json_status skip_members(ms_json_cursor *c, int depth, int close)
+{
+    ms_json_status st;
+
+    ms_json_skip_ws(c);
+    if (cur_peek(c) == close) {
+        c->pos++;
+        return MS_JSON_OK;
+    }
+    for (;;) {
+        if (close == '}') {
+            ms_json_skip_ws(c);
+            if ((st = skip_string(c)) != MS_JSON_OK)
+                return st;
+            ms_json_skip_ws(c);
+            if (cur_peek(c) != ':')
+                return MS_JSON_SYNTAX;
+            c->pos++;
+        }
+        if ((st = ms_json_skip_value(c, depth + 1)) != MS_JSON_OK)
+            return st;
+        ms_json_skip_ws(c);
+        if (cur_peek(c) == close) {
+            c->pos++;
+            return MS_JSON_OK;
+        }
+        if (cur_peek(c) != ',')
+            return MS_JSON_SYNTAX;
+        c->pos++;
+    }
+}
+
+ms_json_status ms_json_skip_value(ms_json_cursor *c, int depth)
+{
+    ms_json_skip_ws(c);
+    switch (cur_peek(c)) {
+    case '"':
+        return skip_string(c);
+    case '{':
+    case '[':
+        if (depth >= MS_JSON_MAX_DEPTH)
+            return MS_JSON_TOO_DEEP;
+        c->pos++;
+        return skip_members(c, depth, c->s[c->pos - 1] == '{' ? '}' : ']');
+    case 't':
+        return skip_literal(c, "true");
+    case 'f':
+        return skip_literal(c, "false");
+    case 'n':
+        return skip_literal(c, "null");
+    default:
+        return skip_number(c);
+    }
+}
+
+/* Why a document that does not start with '{' fails. */
+static ms_json_status classify_non_object(ms_json_cursor *c)
+{
+    if (ms_json_skip_value(c, 0) != MS_JSON_OK)
+        return MS_JSON_SYNTAX;
+    ms_json_skip_ws(c);
+    return c->pos == c->len ? MS_JSON_NOT_OBJECT : MS_JSON_SYNTAX;
+}
+
+/* One "key":"value" member; *nul is set when either holds U+0000. */
+static ms_json_status read_member(ms_json_cursor *c, apr_pool_t *p,
+                                  apr_table_t *t, int *nul)
+{
+    char *key, *val;
+    apr_size_t klen, vlen;
+    ms_json_status st;
+
+    ms_json_skip_ws(c);
+    if ((st = ms_json_read_string(c, p, &key, &klen)) != MS_JSON_OK)
+        return st;
+    ms_json_skip_ws(c);
+    if (cur_peek(c) != ':')
+        return MS_JSON_SYNTAX;
+    c->pos++;
+    ms_json_skip_ws(c);
+    if (cur_peek(c) != '"')
+        return ms_json_skip_value(c, 1) == MS_JSON_OK ? MS_JSON_NOT_STRING
+                                                      : MS_JSON_SYNTAX;
+    if ((st = ms_json_read_string(c, p, &val, &vlen)) != MS_JSON_OK)
+        return st;
+    if (memchr(key, '\0', klen) || memchr(val, '\0', vlen))
+        *nul = 1;       /* keep parsing: only a well-formed document is NUL */
+    else
+        apr_table_setn(t, key, val);
+    return MS_JSON_OK;
+}
+
+ms_json_status ms_json_to_table(const char *json, apr_size_t len,
+                                apr_pool_t *p, apr_table_t **table)
+{
+    ms_json_cursor c = { json, json ? len : 0, 0 };
+    apr_table_t *t;
+    ms_json_status st;
+    int nul = 0;
+
+    ms_json_skip_ws(&c);
+    if (cur_peek(&c) != '{')
+        return classify_non_object(&c);
+    c.pos++;
+    t = apr_table_make(p, 8);
+    ms_json_skip_ws(&c);
+    if (cur_peek(&c) == '}')
+        c.pos++;
+    else {
+        for (;;) {
+            if ((st = read_member(&c, p, t, &nul)) != MS_JSON_OK)
+                return st;
+            ms_json_skip_ws(&c);
+            if (cur_peek(&c) == ',') {
+                c.pos++;
+                continue;
+            }
+            if (cur_peek(&c) != '}')
+                return MS_JSON_SYNTAX;
+            c.pos++;
+            break;
+        }
+    }
+    ms_json_skip_ws(&c);
+    if (c.pos != c.len)
+        return MS_JSON_SYNTAX;
+    if (nul)
+        return MS_JSON_NUL;
+    *table = t;
+    return MS_JSON_OK;
+}
+
+/* --- writing ------------------------------------------------------------- */
+
+/* Write s as a JSON string (quotes included) into out, or only count the
+ * bytes when out is NULL. Crystal's rules: see ms_json.h. */
+static apr_size_t put_string(const char *s, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    apr_size_t n = 0;
+    char esc[7];
+    const char *e;
+    apr_size_t k;
+
+    if (out) out[n] = '"';
+    n++;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        e = NULL;
+        switch (ch) {
+        case '"':  e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default:
+            if (ch < 0x20 || ch == 0x7F) {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[ch >> 4];
+                esc[5] = hex[ch & 0xF];
+                esc[6] = '\0';
+                e = esc;
+            }
+        }
+        if (e == NULL) {
+            if (out) out[n] = (char)ch;
+            n++;
+            continue;
+        }
+        k = strlen(e);
+        if (out) memcpy(out + n, e, k);
+        n += k;
+    }
+    if (out) out[n] = '"';
+    return n + 1;
+}
+
+/* Index of the last entry with the key of entry i, or -1 when an earlier
+ * entry has that key (then it was written already). apr tables compare
+ * keys without regard to case, and so do we. */
+static int last_of_key(const apr_table_entry_t *e, int n, int i)
+{
+    int j, last = i;
+
+    for (j = 0; j < i; j++)
+        if (e[j].key && strcasecmp(e[j].key, e[i].key) == 0)
+            return -1;
+    for (j = i + 1; j < n; j++)
+        if (e[j].key && strcasecmp(e[j].key, e[i].key) == 0)
+            last = j;
+    return last;
+}
+
+/* Write the whole object into out, or only count when out is NULL. */
+static apr_size_t put_object(const apr_table_t *t, char *out)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t n = 0;
+    int i, last, first = 1;
+
+    if (out) out[n] = '{';
+    n++;
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key == NULL || (last = last_of_key(e, arr->nelts, i)) < 0)
+            continue;
+        if (!first) {
+            if (out) out[n] = ',';
+            n++;
+        }
+        first = 0;
+        n += put_string(e[i].key, out ? out + n : NULL);
+        if (out) out[n] = ':';
+        n++;
+        n += put_string(e[last].val ? e[last].val : "", out ? out + n : NULL);
+    }
+    if (out) out[n] = '}';
+    return n + 1;
+}
+
+char *ms_table_to_json(const apr_table_t *t, apr_pool_t *p, apr_size_t *len)
+{
+    apr_size_t n;
+    char *out;
+
+    if (t == NULL) {
+        if (len) *len = 2;
+        return apr_pstrdup(p, "{}");
+    }
+    n = put_object(t, NULL);
+    out = apr_palloc(p, n + 1);
+    put_object(t, out);
+    out[n] = '\0';
+    if (len)
+        *len = n;
+    return out;
+}

@@ -35,4 +35,30 @@ ms_json_status ms_json_to_table(const char *json, apr_size_t len,
  * string from p; *len (if not NULL) gets its length. */
 char *ms_table_to_json(const apr_table_t *t, apr_pool_t *p, apr_size_t *len);
 
+/* --- Lower-level reader, shared with the codec's envelope reader --------- */
+
+/* Crystal's JSON parser refuses deeper nesting; so do we (MS_JSON_TOO_DEEP). */
+#define MS_JSON_MAX_DEPTH 512
+
+/* A read position in json[0..len). */
+typedef struct ms_json_cursor {
+    const char *s;
+    apr_size_t len;
+    apr_size_t pos;
+} ms_json_cursor;
+
+/* Skip JSON whitespace: space, tab, CR, LF. */
+void ms_json_skip_ws(ms_json_cursor *c);
+
+/* Read the string whose opening quote is at c->pos and move past it.
+ * *out (from p, NUL-terminated) gets the decoded bytes and *outlen their
+ * count; a \u0000 escape stays a NUL byte inside, so callers that need a
+ * C string must check with memchr. Raw control characters are a syntax
+ * error, as in Crystal. */
+ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
+                                   char **out, apr_size_t *outlen);
+
+/* Skip whitespace and then one JSON value of any type, validating it. */
+ms_json_status ms_json_skip_value(ms_json_cursor *c, int depth);
+
 #endif

@@ -1,1 +1,197 @@
-/* placeholder */
+/* The key ring: per secret, a keyed HMAC-SHA256 template and the AES-256
+ * key, made once. Calls only read the ring (each HMAC works on a duplicate
+ * of the template, each cipher call on its own context), so one ring can be
+ * shared by all threads of a process. */
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <apr_escape.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "ms_keyring.h"
+
+#define AES_KEY_LEN 32
+#define AES_BLOCK 16
+#define SHA256_LEN 32
+
+typedef struct {
+    EVP_MAC_CTX *mac;                 /* keyed with the whole secret */
+    unsigned char aes[AES_KEY_LEN];   /* the first 32 bytes of it */
+} ms_key;
+
+struct ms_keyring {
+    apr_pool_t *pool;
+    EVP_MAC *hmac;
+    EVP_CIPHER *aes_cbc;
+    apr_array_header_t *keys;         /* of ms_key */
+};
+
+static apr_status_t keyring_cleanup(void *data)
+{
+    ms_keyring *kr = data;
+    int i;
+
+    for (i = 0; i < kr->keys->nelts; i++) {
+        ms_key *k = &APR_ARRAY_IDX(kr->keys, i, ms_key);
+        EVP_MAC_CTX_free(k->mac);
+        k->mac = NULL;
+        OPENSSL_cleanse(k->aes, sizeof(k->aes));
+    }
+    kr->keys->nelts = 0;
+    EVP_MAC_free(kr->hmac);
+    EVP_CIPHER_free(kr->aes_cbc);
+    kr->hmac = NULL;
+    kr->aes_cbc = NULL;
+    return APR_SUCCESS;
+}
+
+ms_keyring *ms_keyring_make(apr_pool_t *p)
+{
+    ms_keyring *kr = apr_pcalloc(p, sizeof(*kr));
+
+    kr->pool = p;
+    kr->keys = apr_array_make(p, 2, sizeof(ms_key));
+    /* A failed fetch is retried, and reported, by ms_keyring_add. */
+    kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    apr_pool_cleanup_register(p, kr, keyring_cleanup, apr_pool_cleanup_null);
+    return kr;
+}
+
+static int fetch_algorithms(ms_keyring *kr)
+{
+    if (kr->hmac == NULL)
+        kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (kr->aes_cbc == NULL)
+        kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    return kr->hmac != NULL && kr->aes_cbc != NULL;
+}
+
+static EVP_MAC_CTX *keyed_hmac(EVP_MAC *hmac, const char *secret,
+                               apr_size_t len)
+{
+    OSSL_PARAM params[2];
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
+
+    if (ctx == NULL)
+        return NULL;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(ctx, (const unsigned char *)secret, len, params)) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+apr_status_t ms_keyring_add(ms_keyring *kr, const char *secret, apr_size_t len,
+                            const char **error)
+{
+    ms_key *k;
+    EVP_MAC_CTX *mac;
+    const char *dummy;
+
+    if (error == NULL)
+        error = &dummy;
+    if (kr == NULL || secret == NULL || len < MS_KEY_MIN_LEN) {
+        *error = kr ? apr_psprintf(kr->pool, "a secret key must have at "
+                                   "least %d bytes", MS_KEY_MIN_LEN)
+                    : "no key ring";
+        return APR_EINVAL;
+    }
+    if (!fetch_algorithms(kr)) {
+        *error = "OpenSSL provides no HMAC or AES-256-CBC";
+        return APR_EINVAL;
+    }
+    if ((mac = keyed_hmac(kr->hmac, secret, len)) == NULL) {
+        *error = "cannot key HMAC-SHA256 with this secret";
+        return APR_EINVAL;
+    }
+    k = apr_array_push(kr->keys);
+    k->mac = mac;
+    memcpy(k->aes, secret, AES_KEY_LEN);
+    return APR_SUCCESS;
+}
+
+int ms_keyring_count(const ms_keyring *kr)
+{
+    return kr ? kr->keys->nelts : 0;
+}
+
+static const ms_key *key_at(const ms_keyring *kr, int i)
+{
+    if (kr == NULL || i < 0 || i >= kr->keys->nelts)
+        return NULL;
+    return &APR_ARRAY_IDX(kr->keys, i, ms_key);
+}
+
+apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
+                                 const void *data, apr_size_t len, char *out)
+{
+    const ms_key *k = key_at(kr, i);
+    unsigned char md[SHA256_LEN];
+    size_t mdlen = 0;
+    EVP_MAC_CTX *ctx;
+    int ok;
+
+    if (k == NULL || (ctx = EVP_MAC_CTX_dup(k->mac)) == NULL)
+        return APR_EINVAL;
+    ok = EVP_MAC_update(ctx, data, len)
+         && EVP_MAC_final(ctx, md, &mdlen, sizeof(md))
+         && mdlen == SHA256_LEN;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
+        return APR_EGENERAL;
+    apr_escape_hex(out, md, SHA256_LEN, 0, NULL);   /* lowercase, NUL-ended */
+    return APR_SUCCESS;
+}
+
+/* One whole CBC pass; enc is 1 to encrypt, 0 to decrypt. */
+static apr_status_t cbc(const ms_keyring *kr, int i, int enc,
+                        const unsigned char iv[16],
+                        const unsigned char *in, apr_size_t len,
+                        unsigned char *out, apr_size_t *outlen)
+{
+    const ms_key *k = key_at(kr, i);
+    EVP_CIPHER_CTX *ctx;
+    int n1 = 0, n2 = 0, ok;
+
+    if (k == NULL || iv == NULL || len > (apr_size_t)(INT_MAX - AES_BLOCK))
+        return APR_EINVAL;
+    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+        return APR_ENOMEM;
+    ok = EVP_CipherInit_ex2(ctx, kr->aes_cbc, k->aes, iv, enc, NULL)
+         && EVP_CipherUpdate(ctx, out, &n1, in, (int)len)
+         && EVP_CipherFinal_ex(ctx, out + n1, &n2);
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok)
+        return enc ? APR_EGENERAL : APR_EINVAL;
+    if (outlen)
+        *outlen = (apr_size_t)n1 + (apr_size_t)n2;
+    return APR_SUCCESS;
+}
+
+apr_status_t ms_keyring_cbc_encrypt(const ms_keyring *kr, int i,
+                                    const unsigned char iv[16],
+                                    const unsigned char *in, apr_size_t len,
+                                    unsigned char *out, apr_size_t *outlen)
+{
+    return cbc(kr, i, 1, iv, in, len, out, outlen);
+}
+
+apr_status_t ms_keyring_cbc_decrypt(const ms_keyring *kr, int i,
+                                    const unsigned char iv[16],
+                                    const unsigned char *in, apr_size_t len,
+                                    unsigned char *out, apr_size_t *outlen)
+{
+    /* OpenSSL would accept an empty input; Marten's cipher does not. */
+    if (len == 0 || len % AES_BLOCK != 0)
+        return APR_EINVAL;
+    return cbc(kr, i, 0, iv, in, len, out, outlen);
+}

@@ -1,0 +1,20 @@
+/* Suite constructors and the shared per-test pool. */
+#ifndef MS_UNIT_TESTS_H
+#define MS_UNIT_TESTS_H
+
+#include <check.h>
+#include <apr_pools.h>
+
+/* A fresh pool for every test (ut_setup/ut_teardown as checked fixture). */
+extern apr_pool_t *ut_pool;
+void ut_setup(void);
+void ut_teardown(void);
+
+Suite *base64_suite(void);
+Suite *time_suite(void);
+Suite *json_suite(void);
+Suite *codec_marten_suite(void);
+Suite *cookie_header_suite(void);
+Suite *writeback_suite(void);
+
+#endif
