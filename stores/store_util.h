@@ -1,0 +1,116 @@
+/*
+ * Small helpers shared by the server-side session stores (redis, socache,
+ * db). Header-only and static, so every store stays one self-contained
+ * module that needs nothing from mod_marten_session but its public header.
+ *
+ * Session ids: 128 bits from OpenSSL's RAND_bytes, written as 32 lowercase
+ * hex characters, as Marten's own server-side stores make them. The cookie
+ * carries the id and nothing else.
+ */
+#ifndef MS_STORE_UTIL_H
+#define MS_STORE_UTIL_H
+
+#include "apr.h"
+#include "apr_pools.h"
+#include "apr_strings.h"
+#include "apr_time.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#define MSS_ID_BYTES 16
+#define MSS_ID_LEN   (MSS_ID_BYTES * 2)
+
+/* Lifetime used when the core passes no expiry (it always does today). */
+#define MSS_DEFAULT_LIFETIME apr_time_from_sec(1209600)
+
+/* Is key a session id this family of stores could have issued? Anything
+ * else is answered APR_NOTFOUND without asking the back end. */
+static APR_INLINE int mss_id_valid(const char *key)
+{
+    int i;
+
+    if (!key) {
+        return 0;
+    }
+    for (i = 0; i < MSS_ID_LEN; i++) {
+        char c = key[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return 0;            /* also stops at a NUL before 32 chars */
+        }
+    }
+    return key[MSS_ID_LEN] == '\0';
+}
+
+/* A fresh random id in p, or NULL when the random generator fails. */
+static APR_INLINE const char *mss_id_new(apr_pool_t *p)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[MSS_ID_BYTES];
+    char *id;
+    int i;
+
+    if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+        return NULL;
+    }
+    id = apr_palloc(p, MSS_ID_LEN + 1);
+    for (i = 0; i < MSS_ID_BYTES; i++) {
+        id[2 * i] = hex[raw[i] >> 4];
+        id[2 * i + 1] = hex[raw[i] & 0x0f];
+    }
+    id[MSS_ID_LEN] = '\0';
+    return id;
+}
+
+/* Whole seconds from now until expires, rounded up, at least 1: the TTL a
+ * record gets so that it disappears when the cookie does. */
+static APR_INLINE apr_int64_t mss_ttl_seconds(apr_time_t expires)
+{
+    apr_time_t left;
+
+    if (expires <= 0) {
+        left = MSS_DEFAULT_LIFETIME;
+    }
+    else {
+        left = expires - apr_time_now();
+    }
+    if (left <= 0) {
+        return 1;
+    }
+    return (left + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+}
+
+/* "name=value" argument: the value when arg starts with name and '=',
+ * else NULL. */
+static APR_INLINE const char *mss_arg_value(const char *arg, const char *name)
+{
+    apr_size_t n = strlen(name);
+
+    if (strncmp(arg, name, n) == 0 && arg[n] == '=') {
+        return arg + n + 1;
+    }
+    return NULL;
+}
+
+/* A decimal number in [lo, hi]; returns 0 and leaves *out alone otherwise. */
+static APR_INLINE int mss_parse_int(const char *s, apr_int64_t lo, apr_int64_t hi,
+                                    apr_int64_t *out)
+{
+    char *end;
+    apr_int64_t v;
+
+    if (!s || !*s || !(*s >= '0' && *s <= '9')) {
+        return 0;
+    }
+    errno = 0;
+    v = apr_strtoi64(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+#endif
