@@ -65,12 +65,16 @@ def readme_blocks():
     return blocks
 
 
+_BUILT = (".o", ".lo", ".slo", ".la", ".so")
+
+
 def example_files():
+    """The files of examples/, less what `apxs -c` leaves next to a .c."""
     out = []
     for root, dirs, files in os.walk(EXAMPLES):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if not name.startswith("."):
+            if not name.startswith(".") and not name.endswith(_BUILT):
                 out.append(os.path.relpath(os.path.join(root, name), SRCDIR))
     return sorted(out)
 
