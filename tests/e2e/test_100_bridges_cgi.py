@@ -108,6 +108,10 @@ def test_app_counts_logs_in_and_out(srv, lang):
     for n in (1, 2, 3):
         r = c.get(app + "?do=count")
         assert r.status == 200, r
+        cookie = the_cookie(r)
+        assert cookie.attrs["path"] == "/" and cookie.max_age() == 1209600
+        assert cookie.attrs["samesite"] == "Lax" and "expires" in cookie.attrs
+        assert cookie.flags == {"httponly"}
         assert body_of(r)["count"] == ("" if n == 1 else str(n - 1))
         assert session_of(the_cookie(r)) == {"count": str(n)}
         assert leaked(r) == []
@@ -216,6 +220,8 @@ def test_env_with_a_bad_cookie_is_empty(srv):
     assert read_env(r.body) == {"MARTEN_SESSION": "{}", "MARTEN_SESSIONX": "kept"}
     # the unreadable cookie is expired, never replaced by a new one
     assert [c.value for c in r.set_cookies] in ([], [""])
+    # logged at debug level only (a warning would fail the test)
+    assert any("MS00101" in l and ":debug]" in l for l in srv.test_log_lines())
 
 
 def test_planted_variables_are_replaced_by_the_session(srv):
