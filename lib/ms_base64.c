@@ -6,46 +6,121 @@
  * low bits ignored, a remainder of 1 is an error. apr_base64_decode reports
  * no errors at all, hence this reader. */
 #include <limits.h>
+#include <string.h>
 
 #include <apr_base64.h>
 #include <apr_strings.h>
 
 #include "ms_base64.h"
 
-#define B64_BAD 0xFF
+/* The value of every byte, both alphabets at once: '+' and '-' are 62, '/'
+ * and '_' are 63, X marks a byte outside both. This runs over every cookie
+ * byte, so the table is kept four times, pre-shifted to each position of a
+ * 4-character group, with bit 31 set for X: a group is then four lookups
+ * OR-ed together. */
+#define B64_VALUES(F) \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(62), F(X), F(62), F(X), F(63), \
+    F(52), F(53), F(54), F(55), F(56), F(57), F(58), F(59), \
+    F(60), F(61), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(0), F(1), F(2), F(3), F(4), F(5), F(6), \
+    F(7), F(8), F(9), F(10), F(11), F(12), F(13), F(14), \
+    F(15), F(16), F(17), F(18), F(19), F(20), F(21), F(22), \
+    F(23), F(24), F(25), F(X), F(X), F(X), F(X), F(63), \
+    F(X), F(26), F(27), F(28), F(29), F(30), F(31), F(32), \
+    F(33), F(34), F(35), F(36), F(37), F(38), F(39), F(40), \
+    F(41), F(42), F(43), F(44), F(45), F(46), F(47), F(48), \
+    F(49), F(50), F(51), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X), \
+    F(X), F(X), F(X), F(X), F(X), F(X), F(X), F(X)
 
-/* Both alphabets at once: '+' and '-' are 62, '/' and '_' are 63. */
-static unsigned char b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return (unsigned char)(c - 'A');
-    if (c >= 'a' && c <= 'z') return (unsigned char)(c - 'a' + 26);
-    if (c >= '0' && c <= '9') return (unsigned char)(c - '0' + 52);
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return B64_BAD;
-}
+#define B64_BAD 0x80000000u
+#define B64_AT(v, shift) ((v) < 0 ? B64_BAD : (apr_uint32_t)(v) << (shift))
+#define X (-1)
+#define AT18(v) B64_AT(v, 18)
+#define AT12(v) B64_AT(v, 12)
+#define AT6(v) B64_AT(v, 6)
+#define AT0(v) B64_AT(v, 0)
+static const apr_uint32_t b64_at18[256] = { B64_VALUES(AT18) };
+static const apr_uint32_t b64_at12[256] = { B64_VALUES(AT12) };
+static const apr_uint32_t b64_at6[256] = { B64_VALUES(AT6) };
+static const apr_uint32_t b64_at0[256] = { B64_VALUES(AT0) };
+#undef X
 
 static int is_crlf(unsigned char c)
 {
     return c == '\r' || c == '\n';
 }
 
-/* Decode n (2..4) characters into n-1 bytes. */
+/* Decode one full group of 4 characters into 3 bytes (the hot path). */
+static APR_INLINE int decode_quad(const unsigned char *in, unsigned char *out)
+{
+    apr_uint32_t acc = b64_at18[in[0]] | b64_at12[in[1]]
+                       | b64_at6[in[2]] | b64_at0[in[3]];
+
+    if (acc & B64_BAD)
+        return 0;
+    out[0] = (unsigned char)(acc >> 16);
+    out[1] = (unsigned char)(acc >> 8);
+    out[2] = (unsigned char)acc;
+    return 1;
+}
+
+/* Decode the final 2 or 3 characters into 1 or 2 bytes; the unused low
+ * bits of the last character are dropped. */
 static int decode_group(const unsigned char *in, int n, unsigned char *out)
 {
-    apr_uint32_t acc = 0;
-    int i;
+    apr_uint32_t acc = b64_at18[in[0]] | b64_at12[in[1]]
+                       | (n == 3 ? b64_at6[in[2]] : 0);
 
-    for (i = 0; i < n; i++) {
-        unsigned char v = b64_value(in[i]);
-        if (v == B64_BAD)
-            return 0;
-        acc = (acc << 6) | v;
-    }
-    acc <<= 6 * (4 - n);            /* align as a full group; extra bits drop */
-    for (i = 0; i < n - 1; i++)
-        out[i] = (unsigned char)(acc >> (16 - 8 * i));
+    if (acc & B64_BAD)
+        return 0;
+    out[0] = (unsigned char)(acc >> 16);
+    if (n == 3)
+        out[1] = (unsigned char)(acc >> 8);
     return 1;
+}
+
+/* The full groups of s[pos..end), skipping CR/LF where a group starts;
+ * returns 0 on a bad byte. Without any CR or LF (the usual case) a
+ * tighter loop does the same. */
+static int decode_groups(const unsigned char *s, apr_size_t *pos,
+                         apr_size_t end, unsigned char *buf, apr_size_t *n)
+{
+    if (!memchr(s + *pos, '\n', end - *pos) && !memchr(s + *pos, '\r', end - *pos)) {
+        for (; end - *pos >= 4; *pos += 4, *n += 3)
+            if (!decode_quad(s + *pos, buf + *n))
+                return 0;
+        return 1;
+    }
+    for (;;) {
+        while (*pos < end && is_crlf(s[*pos]))
+            (*pos)++;
+        if (end - *pos < 4)
+            return 1;
+        if (!decode_quad(s + *pos, buf + *n))
+            return 0;
+        *pos += 4;
+        *n += 3;
+    }
 }
 
 apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
@@ -62,16 +137,8 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
         end--;
 
     buf = apr_palloc(p, end / 4 * 3 + 3);
-    for (;;) {
-        while (pos < end && is_crlf(s[pos]))
-            pos++;
-        if (end - pos < 4)
-            break;
-        if (!decode_group(s + pos, 4, buf + n))
-            return APR_EINVAL;
-        pos += 4;
-        n += 3;
-    }
+    if (end > 0 && !decode_groups(s, &pos, end, buf, &n))
+        return APR_EINVAL;
     switch (end - pos) {
     case 1:
         return APR_EINVAL;          /* 6 bits cannot make a byte */

@@ -7,7 +7,6 @@
 #include <openssl/rand.h>
 
 #include <apr_escape.h>
-#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "ms_base64.h"
@@ -67,9 +66,21 @@ static int utf8_valid(const char *s, apr_size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     apr_size_t i = 0, k;
+    apr_uint64_t w;
     unsigned cp;
 
+    /* Cookies are ASCII: skip 8 bytes at a time while no high bit is set. */
+    while (i + 8 <= len) {
+        memcpy(&w, u + i, 8);
+        if (w & APR_UINT64_C(0x8080808080808080))
+            break;
+        i += 8;
+    }
     while (i < len) {
+        if (u[i] < 0x80) {          /* the common case: cookies are ASCII */
+            i++;
+            continue;
+        }
         if ((k = utf8_seq(u + i, len - i, &cp)) == 0)
             return 0;
         i += k;
@@ -106,13 +117,15 @@ static int utf8_blank(const char *s, apr_size_t len)
 
 static int find_separator(const char *s, apr_size_t len, apr_size_t *at)
 {
-    apr_size_t i;
+    const char *p = s, *end = s + len, *dash;
 
-    for (i = 0; i + 1 < len; i++) {
-        if (s[i] == '-' && s[i + 1] == '-') {
-            *at = i;
+    /* Standard base64 has no '-', so memchr usually lands on it at once. */
+    while ((dash = memchr(p, '-', (apr_size_t)(end - p))) != NULL) {
+        if (dash + 1 < end && dash[1] == '-') {
+            *at = (apr_size_t)(dash - s);
             return 1;
         }
+        p = dash + 1;
     }
     return 0;
 }
@@ -137,17 +150,76 @@ static int verify_mac(const ms_keyring *kr, const char *data, apr_size_t dlen,
 
 /* --- step 5: the envelope ------------------------------------------------ */
 
-/* Walk the object whose '{' is at c->pos and move past it. For each of the
- * n names, *at[k] gets where the value of the last member so named starts
- * (JSON.parse builds a Hash: the last duplicate wins); it is left alone when
- * there is none. Returns 0 unless the object is well-formed. */
-static int walk_object(ms_json_cursor *c, apr_pool_t *p,
-                       const char *const *names, apr_size_t *at, int n)
+#define NONE ((apr_size_t)-1)
+
+/* A member of interest in a JSON object. */
+typedef struct member member;
+struct member {
+    const char *name;
+    apr_size_t at;          /* where its value starts; NONE if absent */
+    char *str;              /* the value when it is a string, else NULL */
+    apr_size_t len;
+    member *sub;            /* members of interest inside an object value */
+    int nsub;
+};
+
+static int walk_object(ms_json_cursor *c, apr_pool_t *p, member *m, int n,
+                       int depth);
+
+static void forget(member *m, int n)
+{
+    int k;
+
+    for (k = 0; k < n; k++) {
+        m[k].at = NONE;
+        m[k].str = NULL;
+    }
+}
+
+/* The value of member m at c->pos: a string is read, an object with
+ * members of interest is walked (so no byte is scanned twice), anything
+ * else is skipped. */
+static int take_value(ms_json_cursor *c, apr_pool_t *p, member *m, int depth)
+{
+    m->at = c->pos;
+    m->str = NULL;
+    forget(m->sub, m->nsub);
+    if (c->s[c->pos] == '"')
+        return ms_json_read_string(c, p, &m->str, &m->len) == MS_JSON_OK;
+    if (c->s[c->pos] == '{' && m->nsub > 0 && depth < MS_JSON_MAX_DEPTH)
+        return walk_object(c, p, m->sub, m->nsub, depth + 1);
+    return ms_json_skip_value(c, depth) == MS_JSON_OK;
+}
+
+/* One "key": value pair. JSON.parse builds a Hash, so the last duplicate
+ * key wins: a member is overwritten each time its key comes. */
+static int walk_member(ms_json_cursor *c, apr_pool_t *p, member *m, int n,
+                       int depth)
 {
     char *key;
     apr_size_t klen;
     int k;
 
+    ms_json_skip_ws(c);
+    if (ms_json_read_string(c, p, &key, &klen) != MS_JSON_OK)
+        return 0;
+    ms_json_skip_ws(c);
+    if (c->pos >= c->len || c->s[c->pos++] != ':')
+        return 0;
+    ms_json_skip_ws(c);
+    if (c->pos >= c->len)
+        return 0;
+    for (k = 0; k < n; k++)
+        if (klen == strlen(m[k].name) && memcmp(key, m[k].name, klen) == 0)
+            return take_value(c, p, &m[k], depth);
+    return ms_json_skip_value(c, depth) == MS_JSON_OK;
+}
+
+/* Walk the object whose '{' is at c->pos and move past it, filling m.
+ * Returns 0 unless the object is well-formed. */
+static int walk_object(ms_json_cursor *c, apr_pool_t *p, member *m, int n,
+                       int depth)
+{
     c->pos++;
     ms_json_skip_ws(c);
     if (c->pos < c->len && c->s[c->pos] == '}') {
@@ -155,17 +227,7 @@ static int walk_object(ms_json_cursor *c, apr_pool_t *p,
         return 1;
     }
     for (;;) {
-        ms_json_skip_ws(c);
-        if (ms_json_read_string(c, p, &key, &klen) != MS_JSON_OK)
-            return 0;
-        ms_json_skip_ws(c);
-        if (c->pos >= c->len || c->s[c->pos++] != ':')
-            return 0;
-        ms_json_skip_ws(c);
-        for (k = 0; k < n; k++)
-            if (klen == strlen(names[k]) && memcmp(key, names[k], klen) == 0)
-                at[k] = c->pos;
-        if (ms_json_skip_value(c, 1) != MS_JSON_OK)
+        if (!walk_member(c, p, m, n, depth))
             return 0;
         ms_json_skip_ws(c);
         if (c->pos >= c->len)
@@ -179,53 +241,36 @@ static int walk_object(ms_json_cursor *c, apr_pool_t *p,
     }
 }
 
-/* Where the "_marten" value of text starts, if text is a JSON object that
- * has one; otherwise text is the no-expiry form. */
-static int find_marten(const char *text, apr_size_t len, apr_pool_t *p,
-                       apr_size_t *at)
+/* Is text a JSON object with a "_marten" key? Then it is the envelope and
+ * env gets that member (with "value" and "expires" inside when _marten is
+ * an object); otherwise text is the no-expiry form. */
+static int find_envelope(const char *text, apr_size_t len, apr_pool_t *p,
+                         member *env)
 {
-    static const char *const names[] = { "_marten" };
     ms_json_cursor c = { text, len, 0 };
-    apr_size_t none = (apr_size_t)-1;
 
-    *at = none;
+    forget(env, 1);
     ms_json_skip_ws(&c);
-    if (c.pos >= len || text[c.pos] != '{' || !walk_object(&c, p, names, at, 1))
+    if (c.pos >= len || text[c.pos] != '{' || !walk_object(&c, p, env, 1, 1))
         return 0;
     ms_json_skip_ws(&c);
-    return c.pos == len && *at != none;
+    return c.pos == len && env->at != NONE;
 }
 
-/* A string value starting at text[at], or failure. */
-static int string_at(const char *text, apr_size_t len, apr_size_t at,
-                     apr_pool_t *p, char **s, apr_size_t *slen)
-{
-    ms_json_cursor c = { text, len, at };
-
-    return at < len && text[at] == '"'
-           && ms_json_read_string(&c, p, s, slen) == MS_JSON_OK;
-}
-
-/* The "_marten" object at text[at]: its value string and its expiry.
- * Marten raises on every failure here; we reject. */
-static ms_cookie_status read_envelope(const char *text, apr_size_t len,
-                                      apr_size_t at, apr_pool_t *p,
+/* The "_marten" member: its value string and its expiry. Marten raises on
+ * every failure here; we reject. */
+static ms_cookie_status read_envelope(const char *text, const member *env,
                                       char **value, apr_size_t *vlen,
                                       apr_time_t *expires)
 {
-    static const char *const names[] = { "value", "expires" };
-    apr_size_t none = (apr_size_t)-1, pos[2] = { none, none };
-    ms_json_cursor c = { text, len, at };
-    char *exp;
-    apr_size_t elen;
+    const member *v = &env->sub[0], *e = &env->sub[1];
 
-    if (text[at] != '{' || !walk_object(&c, p, names, pos, 2))
-        return MS_COOKIE_BAD_ENVELOPE;
-    if (!string_at(text, len, pos[0], p, value, vlen)
-        || !string_at(text, len, pos[1], p, &exp, &elen))
-        return MS_COOKIE_BAD_ENVELOPE;
-    if (ms_time_parse_iso8601(exp, elen, expires) != APR_SUCCESS)
+    if (text[env->at] != '{' || v->str == NULL || e->str == NULL)
+        return MS_COOKIE_BAD_ENVELOPE;  /* not an object; missing; not strings */
+    if (ms_time_parse_iso8601(e->str, e->len, expires) != APR_SUCCESS)
         return MS_COOKIE_BAD_EXPIRES;
+    *value = v->str;
+    *vlen = v->len;
     return MS_COOKIE_OK;
 }
 
@@ -235,19 +280,21 @@ static ms_cookie_status unwrap(const char *text, apr_size_t len,
                                const char **x, apr_size_t *xlen,
                                apr_time_t *expires)
 {
+    member inner[2] = { { "value", NONE, NULL, 0, NULL, 0 },
+                        { "expires", NONE, NULL, 0, NULL, 0 } };
+    member env = { "_marten", NONE, NULL, 0, inner, 2 };
     unsigned char *dec;
     char *value;
-    apr_size_t at, vlen;
+    apr_size_t vlen;
     ms_cookie_status st;
 
     *expires = 0;
-    if (!find_marten(text, len, p, &at)) {
+    if (!find_envelope(text, len, p, &env)) {
         *x = text;          /* the no-expiry form: never expires */
         *xlen = len;
         return MS_COOKIE_OK;
     }
-    st = read_envelope(text, len, at, p, &value, &vlen, expires);
-    if (st != MS_COOKIE_OK)
+    if ((st = read_envelope(text, &env, &value, &vlen, expires)) != MS_COOKIE_OK)
         return st;
     if (!(now < *expires))
         return MS_COOKIE_EXPIRED;
@@ -259,26 +306,58 @@ static ms_cookie_status unwrap(const char *text, apr_size_t len,
 
 /* --- steps 6-7: hex and AES ---------------------------------------------- */
 
+/* Hex digit values, either case (as Crystal's String#hexbytes); -1 for
+ * anything else. */
+static const signed char hex_value[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+     0,  1,  2,  3,  4,  5,  6,  7,  8,  9, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+/* Hex text to bytes in one checked pass. apr_unescape_hex is not used on
+ * this path: it stops at a NUL and accepts an odd length, so it would need
+ * a second pass to check, and it is the slower of the two. */
+static int unhex(const char *x, apr_size_t xlen, unsigned char *out)
+{
+    const unsigned char *u = (const unsigned char *)x;
+    apr_size_t i;
+
+    if (xlen % 2 != 0)
+        return 0;
+    for (i = 0; i < xlen; i += 2) {
+        int hi = hex_value[u[i]], lo = hex_value[u[i + 1]];
+        if ((hi | lo) < 0)
+            return 0;
+        out[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    return 1;
+}
+
 static ms_cookie_status decrypt_hex(const ms_keyring *kr, int key,
                                     const char *x, apr_size_t xlen,
                                     apr_pool_t *p,
                                     char **plain, apr_size_t *plen)
 {
-    unsigned char *b, *out;
-    apr_size_t i, blen, clen, n;
+    unsigned char *b = apr_palloc(p, xlen / 2 + 1), *out;
+    apr_size_t blen = xlen / 2, clen, n;
 
-    /* apr_unescape_hex stops at a NUL and takes odd lengths: check first. */
-    if (xlen % 2 != 0)
+    if (!unhex(x, xlen, b))
         return MS_COOKIE_BAD_HEX;
-    for (i = 0; i < xlen; i++)
-        if (!apr_isxdigit(x[i]))
-            return MS_COOKIE_BAD_HEX;
-    blen = xlen / 2;
     if (blen < IV_LEN)
         return MS_COOKIE_TOO_SHORT;
-    b = apr_palloc(p, blen);
-    if (apr_unescape_hex(b, x, (apr_ssize_t)xlen, 0, NULL) != APR_SUCCESS)
-        return MS_COOKIE_BAD_HEX;
     clen = blen - IV_LEN;           /* C || IV: the IV comes last */
     out = apr_palloc(p, clen + 1);
     if (ms_keyring_cbc_decrypt(kr, key, b + clen, b, clen, out, &n)

@@ -144,7 +144,8 @@ static ms_json_status escape(const char *s, apr_size_t *i, apr_size_t end,
     return MS_JSON_OK;
 }
 
-/* Decode the string body s[start..end) (end is the closing quote). */
+/* Decode the escaped string body s[start..end) (end is the closing quote);
+ * raw control characters were refused by scan_string already. */
 static ms_json_status decode_body(const char *s, apr_size_t start,
                                   apr_size_t end, char *out, apr_size_t *n)
 {
@@ -153,12 +154,9 @@ static ms_json_status decode_body(const char *s, apr_size_t start,
 
     *n = 0;
     while (i < end) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20)
-            return MS_JSON_SYNTAX;
-        if (ch != '\\') {
+        if (s[i] != '\\') {
             if (out)
-                out[*n] = (char)ch;
+                out[*n] = s[i];
             (*n)++;
             i++;
             continue;
@@ -170,19 +168,63 @@ static ms_json_status decode_body(const char *s, apr_size_t start,
     return MS_JSON_OK;
 }
 
-/* Position of the closing quote of the string opening at c->pos. */
-static int find_string_end(const ms_json_cursor *c, apr_size_t *end)
+/* Bytes that end the fast scan of a string body: controls, '"', '\\'. */
+static const unsigned char string_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Find the closing quote of the string opening at c->pos, refusing raw
+ * control characters (as Crystal does); *escaped tells whether the body
+ * holds a backslash. One tight pass: most strings have no escapes. */
+static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
+                                  int *escaped)
 {
+    const unsigned char *s = (const unsigned char *)c->s;
     apr_size_t i = c->pos + 1;
 
+    *escaped = 0;
+    if (c->pos >= c->len || s[c->pos] != '"')
+        return MS_JSON_SYNTAX;
     while (i < c->len) {
-        if (c->s[i] == '"') {
-            *end = i;
-            return 1;
+        unsigned char ch;
+        /* four at a time through plain text (base64, mostly) */
+        while (c->len - i >= 4 && !(string_stop[s[i]] | string_stop[s[i + 1]]
+                                    | string_stop[s[i + 2]] | string_stop[s[i + 3]]))
+            i += 4;
+        if (i >= c->len)
+            break;
+        if (!string_stop[ch = s[i]]) {
+            i++;
+            continue;
         }
-        i += c->s[i] == '\\' ? 2 : 1;
+        if (ch == '"') {
+            *end = i;
+            return MS_JSON_OK;
+        }
+        if (ch < 0x20)
+            return MS_JSON_SYNTAX;
+        if (ch == '\\') {
+            *escaped = 1;
+            i++;            /* the escaped character is checked later */
+        }
+        i++;
     }
-    return 0;
+    return MS_JSON_SYNTAX;
 }
 
 ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
@@ -190,13 +232,17 @@ ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
 {
     apr_size_t end, n;
     ms_json_status st;
+    int escaped;
     char *buf;
 
-    if (cur_peek(c) != '"' || !find_string_end(c, &end))
-        return MS_JSON_SYNTAX;
+    if ((st = scan_string(c, &end, &escaped)) != MS_JSON_OK)
+        return st;
     /* Decoding never grows the text: size the buffer by the raw body. */
     buf = apr_palloc(p, end - c->pos);
-    if ((st = decode_body(c->s, c->pos + 1, end, buf, &n)) != MS_JSON_OK)
+    n = end - c->pos - 1;
+    if (!escaped)
+        memcpy(buf, c->s + c->pos + 1, n);
+    else if ((st = decode_body(c->s, c->pos + 1, end, buf, &n)) != MS_JSON_OK)
         return st;
     buf[n] = '\0';
     c->pos = end + 1;
@@ -210,10 +256,11 @@ static ms_json_status skip_string(ms_json_cursor *c)
 {
     apr_size_t end, n;
     ms_json_status st;
+    int escaped;
 
-    if (cur_peek(c) != '"' || !find_string_end(c, &end))
-        return MS_JSON_SYNTAX;
-    if ((st = decode_body(c->s, c->pos + 1, end, NULL, &n)) != MS_JSON_OK)
+    if ((st = scan_string(c, &end, &escaped)) != MS_JSON_OK)
+        return st;
+    if (escaped && (st = decode_body(c->s, c->pos + 1, end, NULL, &n)) != MS_JSON_OK)
         return st;
     c->pos = end + 1;
     return MS_JSON_OK;

@@ -9,7 +9,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <apr_escape.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
@@ -131,6 +130,20 @@ static const ms_key *key_at(const ms_keyring *kr, int i)
     return &APR_ARRAY_IDX(kr->keys, i, ms_key);
 }
 
+/* Lowercase hex of a SHA-256 sized MAC, NUL-terminated. This runs on every
+ * request, and a plain loop costs a third of apr_escape_hex's. */
+static void to_hex(const unsigned char *md, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    int k;
+
+    for (k = 0; k < SHA256_LEN; k++) {
+        out[2 * k] = digits[md[k] >> 4];
+        out[2 * k + 1] = digits[md[k] & 0x0F];
+    }
+    out[2 * SHA256_LEN] = '\0';
+}
+
 apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
                                  const void *data, apr_size_t len, char *out)
 {
@@ -148,7 +161,8 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
     EVP_MAC_CTX_free(ctx);
     if (!ok)
         return APR_EGENERAL;
-    apr_escape_hex(out, md, SHA256_LEN, 0, NULL);   /* lowercase, NUL-ended */
+    to_hex(md, out);
+    OPENSSL_cleanse(md, sizeof(md));
     return APR_SUCCESS;
 }
 
