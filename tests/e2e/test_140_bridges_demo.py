@@ -7,6 +7,7 @@ exit within seconds and remove its throw-away server root.
 import glob
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -86,9 +87,18 @@ class Demo:
         return self.proc.wait(timeout)
 
     def kill(self):
+        """After a failure: Ctrl-C first (the script cleans up), SIGKILL to
+        the group if that is not enough, and remove what it left."""
+        if self.proc.poll() is None:
+            try:
+                self.interrupt(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         if self.group_alive():
             os.killpg(self.pgid, signal.SIGKILL)
         self.proc.wait()
+        for root in getattr(self, "roots", []):
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
