@@ -105,7 +105,9 @@ static int decode_group(const unsigned char *in, int n, unsigned char *out)
 static int decode_groups(const unsigned char *s, apr_size_t *pos,
                          apr_size_t end, unsigned char *buf, apr_size_t *n)
 {
-    if (!memchr(s + *pos, '\n', end - *pos) && !memchr(s + *pos, '\r', end - *pos)) {
+    apr_size_t left = end - *pos;
+
+    if (!memchr(s + *pos, '\n', left) && !memchr(s + *pos, '\r', left)) {
         for (; end - *pos >= 4; *pos += 4, *n += 3)
             if (!decode_quad(s + *pos, buf + *n))
                 return 0;

@@ -11,8 +11,9 @@
  *    inside a group they are bad bytes, as in Crystal;
  *  - unused low bits of the last character are ignored.
  * Any other byte (including '=' before the end and NUL), or a length that
- * leaves a single dangling character, is an error (APR_EINVAL). On success *out is NUL-terminated (the NUL is
- * not counted in *outlen), allocated from p. */
+ * leaves a single dangling character, is an error (APR_EINVAL). On success
+ * *out is NUL-terminated (the NUL is not counted in *outlen), allocated
+ * from p. */
 apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
                                       apr_pool_t *p,
                                       unsigned char **out, apr_size_t *outlen);

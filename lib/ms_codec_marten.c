@@ -45,11 +45,22 @@ static apr_size_t utf8_seq(const unsigned char *s, apr_size_t n,
     apr_size_t k, i;
     unsigned min;
 
-    if (s[0] < 0x80) { *cp = s[0]; return 1; }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) { k = 2; min = 0x80; *cp = s[0] & 0x1F; }
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { k = 3; min = 0x800; *cp = s[0] & 0x0F; }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { k = 4; min = 0x10000; *cp = s[0] & 0x07; }
-    else return 0;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        k = 2; min = 0x80; *cp = s[0] & 0x1F;
+    }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        k = 3; min = 0x800; *cp = s[0] & 0x0F;
+    }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        k = 4; min = 0x10000; *cp = s[0] & 0x07;
+    }
+    else {
+        return 0;
+    }
     if (n < k)
         return 0;
     for (i = 1; i < k; i++) {
@@ -265,8 +276,9 @@ static ms_cookie_status read_envelope(const char *text, const member *env,
 {
     const member *v = &env->sub[0], *e = &env->sub[1];
 
+    /* _marten not an object; value or expires missing or not a string */
     if (text[env->at] != '{' || v->str == NULL || e->str == NULL)
-        return MS_COOKIE_BAD_ENVELOPE;  /* not an object; missing; not strings */
+        return MS_COOKIE_BAD_ENVELOPE;
     if (ms_time_parse_iso8601(e->str, e->len, expires) != APR_SUCCESS)
         return MS_COOKIE_BAD_EXPIRES;
     *value = v->str;
@@ -294,7 +306,8 @@ static ms_cookie_status unwrap(const char *text, apr_size_t len,
         *xlen = len;
         return MS_COOKIE_OK;
     }
-    if ((st = read_envelope(text, &env, &value, &vlen, expires)) != MS_COOKIE_OK)
+    st = read_envelope(text, &env, &value, &vlen, expires);
+    if (st != MS_COOKIE_OK)
         return st;
     if (!(now < *expires))
         return MS_COOKIE_EXPIRED;
@@ -413,7 +426,8 @@ ms_cookie_status ms_marten_decode(const ms_keyring *kr,
     st = unwrap((const char *)text, tlen, now, p, &x, &xlen, &exp);
     if (st != MS_COOKIE_OK)
         return st;
-    if ((st = decrypt_hex(kr, key, x, xlen, p, plaintext, &plen)) != MS_COOKIE_OK)
+    st = decrypt_hex(kr, key, x, xlen, p, plaintext, &plen);
+    if (st != MS_COOKIE_OK)
         return st;
     if (plaintext_len)
         *plaintext_len = plen;
@@ -465,7 +479,8 @@ apr_status_t ms_marten_encode(const ms_keyring *kr,
             return APR_EGENERAL;
         iv = ivbuf;
     }
-    if ((rv = encrypt_hex(kr, plaintext, len, iv, p, &hex, &hexlen)) != APR_SUCCESS)
+    rv = encrypt_hex(kr, plaintext, len, iv, p, &hex, &hexlen);
+    if (rv != APR_SUCCESS)
         return rv;
     if ((inner = ms_base64_encode(hex, hexlen, p, NULL)) == NULL)
         return APR_EINVAL;

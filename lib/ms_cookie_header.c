@@ -140,17 +140,18 @@ static const char *expiry_attrs(apr_time_t expires, apr_time_t now,
 char *ms_set_cookie_build(const ms_set_cookie *c, apr_time_t now,
                           apr_pool_t *p)
 {
-    const char *site = ms_samesite_name(c ? c->same_site : MS_SAMESITE_OFF);
+    const char *site;
 
     if (c == NULL || c->name == NULL)
         return NULL;
+    site = c->same_site == MS_SAMESITE_OFF ? NULL
+                                           : ms_samesite_name(c->same_site);
     return apr_pstrcat(p, c->name, "=", c->value ? c->value : "",
                        c->path ? "; Path=" : "", c->path ? c->path : "",
                        c->domain ? "; Domain=" : "", c->domain ? c->domain : "",
                        c->expires ? expiry_attrs(c->expires, now, p) : "",
                        c->secure ? "; Secure" : "",
                        c->http_only ? "; HttpOnly" : "",
-                       site && c->same_site != MS_SAMESITE_OFF ? "; SameSite=" : "",
-                       site && c->same_site != MS_SAMESITE_OFF ? site : "",
+                       site ? "; SameSite=" : "", site ? site : "",
                        NULL);
 }

@@ -203,8 +203,9 @@ static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
     while (i < c->len) {
         unsigned char ch;
         /* four at a time through plain text (base64, mostly) */
-        while (c->len - i >= 4 && !(string_stop[s[i]] | string_stop[s[i + 1]]
-                                    | string_stop[s[i + 2]] | string_stop[s[i + 3]]))
+        while (c->len - i >= 4
+               && !(string_stop[s[i]] | string_stop[s[i + 1]]
+                    | string_stop[s[i + 2]] | string_stop[s[i + 3]]))
             i += 4;
         if (i >= c->len)
             break;
@@ -260,7 +261,9 @@ static ms_json_status skip_string(ms_json_cursor *c)
 
     if ((st = scan_string(c, &end, &escaped)) != MS_JSON_OK)
         return st;
-    if (escaped && (st = decode_body(c->s, c->pos + 1, end, NULL, &n)) != MS_JSON_OK)
+    if (escaped)
+        st = decode_body(c->s, c->pos + 1, end, NULL, &n);
+    if (st != MS_JSON_OK)
         return st;
     c->pos = end + 1;
     return MS_JSON_OK;

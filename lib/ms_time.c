@@ -41,7 +41,10 @@ static int is_leap(int y)
 
 static int days_in_month(int y, int m)
 {
-    static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int dim[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
     return m == 2 && is_leap(y) ? 29 : dim[m - 1];
 }
 
