@@ -1,7 +1,7 @@
 /* libcheck runner for the pure library. The Marten vectors are loaded once,
  * before any suite is built, so that suites can loop over them. Exits
  * non-zero when any check fails. CK_FORK=no in the environment runs the
- * tests in-process (for gdb or valgrind). */
+ * tests in-process (for gdb or valgrind); CK_VERBOSITY=verbose lists them. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -44,7 +44,7 @@ int main(void)
     srunner_add_suite(sr, codec_marten_suite());
     srunner_add_suite(sr, cookie_header_suite());
     srunner_add_suite(sr, writeback_suite());
-    srunner_run_all(sr, CK_NORMAL);
+    srunner_run_all(sr, CK_ENV);       /* CK_VERBOSITY, default normal */
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     apr_pool_destroy(pool);
