@@ -17,7 +17,8 @@
 
 /* Before the handler: take our header names out of the client's request,
  * then export the session if MartenSessionEnv asks for it. Runs after
- * mod_env and mod_rewrite, so their variables are cleaned up too. */
+ * mod_env and mod_rewrite, so their variables are cleaned up too, and
+ * before mod_headers. */
 static int fixups(request_rec *r)
 {
     if (!ms_dir_enabled(ms_dir_conf_get(r))) {
@@ -29,13 +30,17 @@ static int fixups(request_rec *r)
 
 static void register_hooks(apr_pool_t *p)
 {
+    /* mod_headers' RequestHeader must see the exported variables, so a
+     * proxied backend can be handed the session. */
+    static const char *const before_headers[] = { "mod_headers.c", NULL };
+
     ap_register_provider(p, MARTEN_SESSION_STORE_GROUP, "cookie",
                          MARTEN_SESSION_STORE_VERSION, &ms_store_cookie);
     ap_hook_pre_config(ms_config_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(ms_config_check, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ms_store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ms_store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
+    ap_hook_fixups(fixups, NULL, before_headers, APR_HOOK_REALLY_LAST);
     ap_hook_insert_filter(ms_filter_insert, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(ms_filter_insert, NULL, NULL, APR_HOOK_MIDDLE);
     ms_filter_register(p);

@@ -6,7 +6,7 @@
 set -e
 PACKAGES="apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev check
   pkg-config autoconf automake libtool make gcc cppcheck
-  python3 python3-pytest python3-cryptography curl"
+  python3 python3-pytest python3-cryptography curl php-cgi"
 
 if [ "$1" = "--list" ]; then
   echo $PACKAGES

@@ -38,12 +38,6 @@ MartenSessionSecretKey {key}
 </Location>
 """
 
-# the fixups of mod_headers (APR_HOOK_LAST) run before the module's
-# (APR_HOOK_REALLY_LAST): RequestHeader sees no MARTEN_SESSION* variable yet
-ORDER_BUG = ("BUG (reported): RequestHeader runs in mod_headers' fixups "
-             "(APR_HOOK_LAST), before mod_marten_session exports the session "
-             "(APR_HOOK_REALLY_LAST), so %{MARTEN_SESSION...}e is unset there")
-
 
 @pytest.fixture(scope="module")
 def backend():
@@ -178,7 +172,6 @@ def test_client_cannot_pose_as_a_user(srv):
 
 # --- the session reaches the backend in request headers -------------------------
 
-@pytest.mark.xfail(strict=True, reason=ORDER_BUG)
 def test_backend_receives_the_session_json(srv):
     session = {"user_id": "7", "name": "B\u00f6b"}
     r = srv.client().get(url("/app/"), cookie=with_session(session))
@@ -188,7 +181,6 @@ def test_backend_receives_the_session_json(srv):
     assert json.loads(value.encode("latin-1").decode("utf-8")) == session
 
 
-@pytest.mark.xfail(strict=True, reason=ORDER_BUG)
 def test_backend_receives_the_user_id(srv):
     r = srv.client().get(url("/app/"), cookie=with_session({"user_id": "7"}))
     assert dict(received(r)).get("X-Session-User") == "7"

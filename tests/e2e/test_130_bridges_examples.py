@@ -28,10 +28,6 @@ SRCDIR = os.environ.get("MS_SRCDIR") or os.path.abspath(
 EXAMPLES = os.path.join(SRCDIR, "examples")
 README = os.path.join(SRCDIR, "README.md")
 
-ORDER_BUG = ("BUG (reported): RequestHeader runs in mod_headers' fixups "
-             "(APR_HOOK_LAST), before mod_marten_session exports the session "
-             "(APR_HOOK_REALLY_LAST), so the backend's X-Session is '(null)'")
-
 
 # --- README blocks ---------------------------------------------------------------
 
@@ -239,7 +235,6 @@ def test_proxy_app_logs_in_and_out(srv):
     assert c.jar == {}
 
 
-@pytest.mark.xfail(strict=True, reason=ORDER_BUG)
 def test_proxy_app_reads_the_session(srv):
     c = srv.client()
     c.jar["sessionid"] = marten_codec.encode(KEY, {"user_id": "Ann",
