@@ -376,9 +376,11 @@ class PgCluster:
     def start(self):
         self._run([os.path.join(PG_BIN, "initdb"), "-D", self.data, "-A", "trust",
                    "-U", "postgres", "-E", "UTF8", "--no-sync", "-N"])
+        # A TimeZone far from UTC, so that anything depending on it shows.
         opts = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off "
-                "-c timezone=UTC -c max_connections=40" % (self.port, self.sock))
+                "-c timezone=Asia/Kolkata -c max_connections=40"
+                % (self.port, self.sock))
         self._run([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-o", opts,
                    "-l", os.path.join(self.dir, "postgres.log"), "-w", "-t", "60",
                    "start"])
@@ -452,7 +454,9 @@ def sqlite_ts(t):
 
 
 def pg_ts(t):
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """UTC with "+00": exact for timestamptz; PostgreSQL ignores the offset
+    for a timestamp column, which keeps the UTC wall time."""
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
 def parse_ts(text):
