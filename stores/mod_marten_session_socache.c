@@ -35,6 +35,8 @@
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
 
+#include <stdlib.h>
+
 #include "mod_marten_session.h"
 #include "store_util.h"
 
@@ -60,6 +62,13 @@ typedef marten_session_store_instance socache_inst;
 
 /* --- configuration -------------------------------------------------------- */
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const ap_list_provider_names_t *)a)->provider_name,
+                  ((const ap_list_provider_names_t *)b)->provider_name);
+}
+
+/* "default, memcache, shmcb": the providers loaded so far, sorted. */
 static const char *available_providers(apr_pool_t *p)
 {
     apr_array_header_t *names = ap_list_provider_names(
@@ -71,6 +80,9 @@ static const char *available_providers(apr_pool_t *p)
     if (!names || names->nelts == 0) {
         return "none loaded";
     }
+    names = apr_array_copy(p, names);
+    qsort(names->elts, (size_t)names->nelts, sizeof(ap_list_provider_names_t),
+          by_name);
     n = (const ap_list_provider_names_t *)names->elts;
     for (i = 0; i < names->nelts; i++) {
         list = list ? apr_pstrcat(p, list, ", ", n[i].provider_name, NULL)
