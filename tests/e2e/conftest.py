@@ -35,7 +35,7 @@ def server_base():
     base = _h.shared_base_dir()
     yield base
     if os.environ.get("MS_E2E_KEEP") or _state["failed"]:
-        print("\n[ms-e2e] server roots kept in %s" % base)
+        _state["kept"] = base
     else:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -119,3 +119,9 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     if rep.failed:
         _state["failed"] = True
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _state.get("kept"):
+        terminalreporter.write_line(
+            "ms-e2e: server roots (configs, error logs) kept in %s" % _state["kept"])
