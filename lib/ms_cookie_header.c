@@ -35,7 +35,11 @@ static const char *pair_value(const char *s, apr_size_t a, apr_size_t b,
     nb = (apr_size_t)(eq - s);
     va = nb + 1;
     trim(s, &na, &nb);
-    trim(s, &va, &vb);
+    /* Only trailing space is dropped from the value: Marten's parser stops
+     * a value at a space but does not skip one after '=', so it reads
+     * "sessionid= v" as a different value from "v", and so do we. */
+    while (vb > va && is_ows(s[vb - 1]))
+        vb--;
     if (nb - na != nlen || nlen == 0 || memcmp(s + na, name, nlen) != 0)
         return NULL;
     if (vb - va >= 2 && s[va] == '"' && s[vb - 1] == '"') {

@@ -8,8 +8,9 @@
 
 /* The value of the first cookie called name in a Cookie header, or NULL.
  * Pairs are separated by ';' with optional spaces or tabs around them and
- * around '='; a value in double quotes is unquoted; pairs without a name or
- * without '=' are skipped. Browsers send the most specific path first
+ * before '='; space after '=' is part of the value (as in Marten), trailing
+ * space is not; a value in double quotes is unquoted; pairs without a name
+ * or without '=' are skipped. Browsers send the most specific path first
  * (RFC 6265 5.4), so the first match is the one for our path. */
 const char *ms_cookie_find(const char *header, const char *name,
                            apr_pool_t *p);

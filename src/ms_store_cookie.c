@@ -21,13 +21,18 @@ static apr_status_t cookie_load(marten_session_store_instance *instance,
     const ms_keyring *kr = ms_server_conf_get(r->server)->keyring;
     ms_cookie_status st;
     char *plaintext = NULL;
+    apr_size_t len = 0;
 
     (void)instance;
     if (!kr) {
         return APR_EINIT;
     }
     st = ms_marten_decode(kr, key, strlen(key), apr_time_now(), r->pool,
-                          &plaintext, NULL, expires, NULL);
+                          &plaintext, &len, expires, NULL);
+    if (st == MS_COOKIE_OK && strlen(plaintext) != len) {
+        /* The payload travels as a C string: a signed NUL would cut it. */
+        st = MS_COOKIE_BAD_CIPHERTEXT;
+    }
     if (st != MS_COOKIE_OK) {
         /* Client input: debug only, and never the value itself. */
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

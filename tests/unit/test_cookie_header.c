@@ -37,7 +37,10 @@ END_TEST
 START_TEST(find_whitespace_and_separators)
 {
     ck_assert_str_eq(find("a=1;sessionid=v", "sessionid"), "v");
-    ck_assert_str_eq(find("a=1 ;\t sessionid \t=\t v \t; b=2", "sessionid"), "v");
+    ck_assert_str_eq(find("a=1 ;\t sessionid \t=v \t; b=2", "sessionid"), "v");
+    /* space after '=' belongs to the value (a signed value never has it) */
+    ck_assert_str_eq(find("a=1; sessionid=\t v \t; b=2", "sessionid"), "\t v");
+    ck_assert_str_eq(find("sessionid= v", "sessionid"), " v");
     ck_assert_str_eq(find("  sessionid=v  ", "sessionid"), "v");
     ck_assert_str_eq(find(";;sessionid=v;;", "sessionid"), "v");
     ck_assert_str_eq(find("sessionid=a b", "sessionid"), "a b");
