@@ -638,6 +638,7 @@ class Httpd:
                 time.sleep(0.02)
                 continue
             self._wait_for_a_child()
+            self._wait_for_cgid()
             return None
         self._kill()
         return "port %d did not answer within %ss" % (self.port, timeout)
@@ -656,6 +657,23 @@ class Httpd:
                 conn.close()
         except (OSError, http.client.HTTPException):
             pass
+
+    def _wait_for_cgid(self, timeout=5):
+        """mod_cgid's daemon creates its socket as root with mode 0700 and
+        only then gives it to the User: a CGI request in between fails with
+        EACCES (AH01257). Wait until the socket belongs to the User."""
+        if not self.user_group:
+            return
+        uid = pwd.getpwnam(self.user_group[0]).pw_uid
+        sock = os.path.join(self.root, "run", "cgid.sock.%d" % self.proc.pid)
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
+            try:
+                if os.stat(sock).st_uid == uid:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.01)
 
     def _mpm_children(self):
         """PIDs of our parent's MPM children: its child processes with more
