@@ -271,8 +271,9 @@ static void report(redis_inst *in, request_rec *r, int failed, apr_status_t rv)
 
     if (failed && !was_down) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "MS00503: MartenSessionStore redis: server %s:%d does not "
-                      "answer; retrying at most once a second", in->host, in->port);
+                      "MS00503: MartenSessionStore redis: server %s:%d is not "
+                      "usable; sessions are served empty meanwhile and Redis is "
+                      "tried again at most once a second", in->host, in->port);
     }
     else if (!failed && was_down) {
         apr_redis_enable_server(in->rc, in->rs);
