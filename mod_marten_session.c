@@ -10,6 +10,7 @@
 #include "src/ms_api.h"
 #include "src/ms_env.h"
 #include "src/ms_headers.h"
+#include "src/ms_authz.h"
 
 #include "ap_provider.h"
 #include "http_protocol.h"
@@ -45,6 +46,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(ms_filter_insert, NULL, NULL, APR_HOOK_MIDDLE);
     ms_filter_register(p);
     ms_api_register();
+    ms_authz_register(p);
 }
 
 AP_DECLARE_MODULE(marten_session) = {

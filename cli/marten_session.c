@@ -1,0 +1,506 @@
+/* marten-session: the command-line companion of mod_marten_session.
+ *
+ *   marten-session genkey
+ *   marten-session decode [--key-file FILE] COOKIE|-
+ *   marten-session encode [--key-file FILE] [--max-age SECONDS] JSON|-
+ *
+ * Built on lib/ (the same codec, keyring and JSON code as the module) with
+ * APR and OpenSSL only: no httpd header. Secrets never come from the
+ * command line: a key file (one key per line, current key first, blank
+ * lines and '#' comments skipped, exactly as MartenSessionSecretKeyFile
+ * reads it) or the MARTEN_SESSION_SECRET_KEY environment variable (one key,
+ * or several separated by newlines). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "ms_codec_marten.h"
+#include "ms_json.h"
+#include "ms_keyring.h"
+#include "ms_time.h"
+
+#ifndef MS_CLI_VERSION
+#define MS_CLI_VERSION "unknown"
+#endif
+
+/* Exit codes (documented in --help and README.md). */
+#define EXIT_OK       0
+#define EXIT_INVALID  1   /* the cookie (decode) or the JSON (encode) is not valid */
+#define EXIT_USAGE    2   /* bad command line */
+#define EXIT_KEY      3   /* no key, unreadable key file, or a key that cannot be used */
+#define EXIT_INTERNAL 4   /* out of randomness, memory or similar */
+
+#define ENV_KEY "MARTEN_SESSION_SECRET_KEY"
+#define DEFAULT_MAX_AGE 1209600
+#define MAX_MAX_AGE (100 * 365 * 86400LL)
+#define MS_MAX_INPUT (1024 * 1024)
+
+static const char *prog = "marten-session";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage:\n"
+"  %s genkey\n"
+"      Print a new random secret key: 64 hex characters (32 random bytes).\n"
+"  %s decode [--key-file FILE] COOKIE\n"
+"      Print the session inside a session cookie value (first line: the\n"
+"      JSON), when it expires and which key verified it; or the exact reason\n"
+"      the cookie is not accepted.\n"
+"  %s encode [--key-file FILE] [--max-age SECONDS] [--format marten] JSON\n"
+"      Print a session cookie value holding JSON (an object of strings),\n"
+"      expiring in SECONDS (default %d, as MartenSessionCookieMaxAge).\n"
+"\n"
+"COOKIE or JSON '-' reads it from standard input.\n"
+"\n"
+"Keys: --key-file FILE (one key per line, the current one first; blank lines\n"
+"and lines starting with '#' are skipped: the MartenSessionSecretKeyFile\n"
+"format), else the environment variable %s (one key per line).\n"
+"Keys are never taken from the command line. Each key has at least %d bytes.\n"
+"\n"
+"Exit codes:\n"
+"  0  success\n"
+"  1  the cookie is not valid (decode) or the JSON is not a session (encode)\n"
+"  2  usage error\n"
+"  3  key problem: no key given, key file unreadable or empty, key too short\n"
+"  4  internal error (no randomness, out of memory)\n",
+            prog, prog, prog, DEFAULT_MAX_AGE, ENV_KEY, MS_KEY_MIN_LEN);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", prog);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(try '%s --help')\n", prog);
+    return EXIT_USAGE;
+}
+
+/* --- keys ---------------------------------------------------------------- */
+
+/* Add every key of text (one per line; trailing whitespace trimmed; blank
+ * lines and '#' lines skipped). where names the source in messages. */
+static int add_keys_from_text(ms_keyring *kr, char *text, const char *where)
+{
+    char *line = text, *next;
+    int lineno = 0;
+
+    for (; line && *line; line = next) {
+        apr_size_t len;
+        const char *error = NULL;
+
+        next = strchr(line, '\n');
+        if (next) {
+            *next++ = '\0';
+        }
+        lineno++;
+        len = strlen(line);
+        while (len > 0 && apr_isspace(line[len - 1])) {
+            line[--len] = '\0';
+        }
+        if (len == 0 || line[0] == '#') {
+            continue;
+        }
+        if (ms_keyring_add(kr, line, len, &error) != APR_SUCCESS) {
+            fprintf(stderr, "%s: %s line %d: %s\n", prog, where, lineno,
+                    error ? error : "the key cannot be used");
+            return EXIT_KEY;
+        }
+    }
+    if (ms_keyring_count(kr) == 0) {
+        fprintf(stderr, "%s: %s holds no key\n", prog, where);
+        return EXIT_KEY;
+    }
+    return EXIT_OK;
+}
+
+static int read_file(const char *path, apr_pool_t *p, char **text,
+                     const char *what, int fail_code)
+{
+    apr_file_t *f = NULL;
+    apr_status_t rv;
+    apr_size_t cap = 4096, len = 0;
+    char *buf;
+    char err[120];
+
+    if (strcmp(path, "-") == 0) {
+        rv = apr_file_open_stdin(&f, p);
+    }
+    else {
+        rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p);
+    }
+    if (rv != APR_SUCCESS) {
+        fprintf(stderr, "%s: cannot open %s '%s': %s\n", prog, what, path,
+                apr_strerror(rv, err, sizeof(err)));
+        return fail_code;
+    }
+    buf = apr_palloc(p, cap + 1);
+    for (;;) {
+        apr_size_t n = cap - len;
+        rv = apr_file_read(f, buf + len, &n);
+        len += n;
+        if (rv == APR_EOF || (rv == APR_SUCCESS && n == 0)) {
+            break;
+        }
+        if (rv != APR_SUCCESS) {
+            fprintf(stderr, "%s: cannot read %s '%s': %s\n", prog, what, path,
+                    apr_strerror(rv, err, sizeof(err)));
+            return fail_code;
+        }
+        if (len == cap) {
+            char *bigger;
+            if (cap >= MS_MAX_INPUT) {
+                fprintf(stderr, "%s: %s '%s' is larger than %d bytes\n", prog,
+                        what, path, MS_MAX_INPUT);
+                return fail_code;
+            }
+            bigger = apr_palloc(p, cap * 2 + 1);
+            memcpy(bigger, buf, len);
+            OPENSSL_cleanse(buf, len);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    buf[len] = '\0';
+    if (memchr(buf, '\0', len)) {
+        fprintf(stderr, "%s: %s '%s' holds a NUL byte\n", prog, what, path);
+        return fail_code;
+    }
+    if (strcmp(path, "-") != 0) {
+        apr_file_close(f);
+    }
+    *text = buf;
+    return EXIT_OK;
+}
+
+static int load_keys(const char *key_file, apr_pool_t *p, ms_keyring **out)
+{
+    ms_keyring *kr = ms_keyring_make(p);
+    char *text;
+    int rc;
+
+    if (key_file) {
+        if ((rc = read_file(key_file, p, &text, "key file", EXIT_KEY)) != EXIT_OK) {
+            return rc;
+        }
+        rc = add_keys_from_text(kr, text, apr_psprintf(p, "key file '%s'", key_file));
+        OPENSSL_cleanse(text, strlen(text));
+    }
+    else {
+        const char *env = getenv(ENV_KEY);
+        if (!env || !*env) {
+            fprintf(stderr, "%s: no key: use --key-file FILE or set %s\n",
+                    prog, ENV_KEY);
+            return EXIT_KEY;
+        }
+        text = apr_pstrdup(p, env);
+        rc = add_keys_from_text(kr, text, ENV_KEY);
+        OPENSSL_cleanse(text, strlen(text));
+    }
+    *out = kr;
+    return rc;
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static int cmd_genkey(int argc, char **argv)
+{
+    unsigned char key[32];
+    char hex[sizeof(key) * 2 + 1];
+    apr_size_t i;
+
+    (void)argv;
+    if (argc != 0) {
+        return usage_error("genkey takes no arguments%s", "");
+    }
+    if (RAND_bytes(key, sizeof(key)) != 1) {
+        fprintf(stderr, "%s: the random number generator failed\n", prog);
+        return EXIT_INTERNAL;
+    }
+    for (i = 0; i < sizeof(key); i++) {
+        static const char digits[] = "0123456789abcdef";
+        hex[2 * i] = digits[key[i] >> 4];
+        hex[2 * i + 1] = digits[key[i] & 15];
+    }
+    hex[sizeof(hex) - 1] = '\0';
+    printf("%s\n", hex);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+/* Options shared by decode and encode. */
+typedef struct {
+    const char *key_file;
+    const char *max_age;
+    const char *format;
+    const char *arg;
+} options;
+
+static int parse_options(int argc, char **argv, int allow_encode, options *o)
+{
+    int i, positional = 0, only_positional = 0;
+
+    memset(o, 0, sizeof(*o));
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        const char *name = a;
+
+        if (!only_positional && strcmp(a, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (!only_positional && a[0] == '-' && a[1] == '-') {
+            const char *eq = strchr(a, '=');
+            apr_size_t n = eq ? (apr_size_t)(eq - a) : strlen(a);
+
+            if (n == 10 && !strncmp(a, "--key-file", n)) {
+                slot = &o->key_file;
+            }
+            else if (allow_encode && n == 9 && !strncmp(a, "--max-age", n)) {
+                slot = &o->max_age;
+            }
+            else if (allow_encode && n == 8 && !strncmp(a, "--format", n)) {
+                slot = &o->format;
+            }
+            else {
+                return usage_error("unknown option '%s'", a);
+            }
+            if (eq) {
+                *slot = eq + 1;
+            }
+            else if (i + 1 < argc) {
+                *slot = argv[++i];
+            }
+            else {
+                return usage_error("%s needs a value", name);
+            }
+            continue;
+        }
+        if (!only_positional && a[0] == '-' && a[1] != '\0') {
+            return usage_error("unknown option '%s'", a);
+        }
+        if (positional++) {
+            return usage_error("one %s only", allow_encode ? "JSON" : "COOKIE");
+        }
+        o->arg = a;
+    }
+    if (!o->arg) {
+        return usage_error("missing the %s argument", allow_encode ? "JSON" : "COOKIE");
+    }
+    return EXIT_OK;
+}
+
+/* The value of a cookie given on the command line or stdin: surrounding
+ * whitespace (a trailing newline from a pipe) is not part of it. */
+static const char *trim(char *s)
+{
+    apr_size_t len;
+
+    while (apr_isspace(*s)) {
+        s++;
+    }
+    len = strlen(s);
+    while (len > 0 && apr_isspace(s[len - 1])) {
+        s[--len] = '\0';
+    }
+    return s;
+}
+
+static void print_time(const char *label, apr_time_t t, apr_time_t now)
+{
+    char when[MS_RFC3339_LEN + 1];
+    apr_int64_t delta = apr_time_sec(t) - apr_time_sec(now);
+
+    ms_time_format_rfc3339(t, when);
+    if (delta >= 0) {
+        printf("%s: %s (in %" APR_INT64_T_FMT " s)\n", label, when, delta);
+    }
+    else {
+        printf("%s: %s (%" APR_INT64_T_FMT " s ago)\n", label, when, -delta);
+    }
+}
+
+static int cmd_decode(int argc, char **argv, apr_pool_t *p)
+{
+    options o;
+    ms_keyring *kr;
+    char *input, *plaintext = NULL;
+    const char *cookie;
+    apr_size_t plen = 0;
+    apr_time_t now = apr_time_now(), expires = 0;
+    apr_table_t *table;
+    ms_cookie_status st;
+    ms_json_status js;
+    int rc, key_index = -1;
+
+    if ((rc = parse_options(argc, argv, 0, &o)) != EXIT_OK) {
+        return rc;
+    }
+    if (strcmp(o.arg, "-") == 0) {
+        if ((rc = read_file("-", p, &input, "standard input", EXIT_USAGE)) != EXIT_OK) {
+            return rc;
+        }
+    }
+    else {
+        input = apr_pstrdup(p, o.arg);
+    }
+    cookie = trim(input);
+    if ((rc = load_keys(o.key_file, p, &kr)) != EXIT_OK) {
+        return rc;
+    }
+    st = ms_marten_decode(kr, cookie, strlen(cookie), now, p, &plaintext, &plen,
+                          &expires, &key_index);
+    if (st == MS_COOKIE_EXPIRED) {
+        /* Say when: decode once more as of the epoch, only for the date. */
+        apr_time_t was = 0;
+        if (ms_marten_decode(kr, cookie, strlen(cookie), 0, p, &plaintext, &plen,
+                             &was, &key_index) == MS_COOKIE_OK && was) {
+            char when[MS_RFC3339_LEN + 1];
+            ms_time_format_rfc3339(was, when);
+            fprintf(stderr, "%s: invalid cookie: expired at %s (%" APR_INT64_T_FMT
+                    " s ago)\n", prog, when, apr_time_sec(now) - apr_time_sec(was));
+            return EXIT_INVALID;
+        }
+    }
+    if (st != MS_COOKIE_OK) {
+        fprintf(stderr, "%s: invalid cookie: %s%s\n", prog, ms_cookie_status_str(st),
+                st == MS_COOKIE_BAD_MAC
+                    ? (ms_keyring_count(kr) > 1
+                       ? " (none of the keys signed it, or it was changed)"
+                       : " (another key signed it, or it was changed)")
+                    : "");
+        return EXIT_INVALID;
+    }
+    if ((js = ms_json_to_table(plaintext, plen, p, &table)) != MS_JSON_OK) {
+        /* Signed with our key, yet the module would not use it. */
+        fprintf(stderr, "%s: invalid cookie: the session data is not accepted: %s\n",
+                prog, ms_json_status_str(js));
+        return EXIT_INVALID;
+    }
+    fwrite(plaintext, 1, plen, stdout);
+    printf("\n");
+    if (expires) {
+        print_time("expires", expires, now);
+    }
+    else {
+        printf("expires: never (old cookie form without an expiry)\n");
+    }
+    printf("key: %d of %d%s\n", key_index + 1, ms_keyring_count(kr),
+           key_index > 0 ? " (an old key: the module re-signs it with key 1 "
+                           "on the next change)" : "");
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+static int cmd_encode(int argc, char **argv, apr_pool_t *p)
+{
+    options o;
+    ms_keyring *kr;
+    char *input, *cookie = NULL;
+    const char *json;
+    apr_int64_t max_age = DEFAULT_MAX_AGE;
+    apr_table_t *table;
+    apr_size_t jlen;
+    apr_time_t expires;
+    ms_json_status js;
+    int rc;
+
+    if ((rc = parse_options(argc, argv, 1, &o)) != EXIT_OK) {
+        return rc;
+    }
+    if (o.format && strcmp(o.format, "marten") != 0) {
+        if (strcmp(o.format, "sealed") == 0) {
+            fprintf(stderr, "%s: --format sealed is not available in this build "
+                    "(only marten)\n", prog);
+            return EXIT_USAGE;
+        }
+        return usage_error("unknown --format '%s' (marten)", o.format);
+    }
+    if (o.max_age) {
+        char *end = NULL;
+        errno = 0;
+        max_age = apr_strtoi64(o.max_age, &end, 10);
+        if (errno || end == o.max_age || *end || max_age < 1 || max_age > MAX_MAX_AGE) {
+            return usage_error("--max-age '%s' is not a number of seconds between "
+                               "1 and 3153600000", o.max_age);
+        }
+    }
+    if (strcmp(o.arg, "-") == 0) {
+        if ((rc = read_file("-", p, &input, "standard input", EXIT_USAGE)) != EXIT_OK) {
+            return rc;
+        }
+    }
+    else {
+        input = apr_pstrdup(p, o.arg);
+    }
+    if ((js = ms_json_to_table(input, strlen(input), p, &table)) != MS_JSON_OK) {
+        fprintf(stderr, "%s: the JSON is not a session (an object of strings): %s\n",
+                prog, ms_json_status_str(js));
+        return EXIT_INVALID;
+    }
+    if ((rc = load_keys(o.key_file, p, &kr)) != EXIT_OK) {
+        return rc;
+    }
+    /* Written the way the module writes it (Crystal's form, each key once). */
+    json = ms_table_to_json(table, p, &jlen);
+    expires = apr_time_from_sec(apr_time_sec(apr_time_now()) + max_age);
+    if (ms_marten_encode(kr, json, jlen, expires, NULL, p, &cookie) != APR_SUCCESS) {
+        fprintf(stderr, "%s: encoding failed\n", prog);
+        return EXIT_INTERNAL;
+    }
+    printf("%s\n", cookie);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+int main(int argc, char **argv)
+{
+    apr_pool_t *p;
+    const char *cmd;
+    int rc;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("marten-session (mod_marten_session) %s\n", MS_CLI_VERSION);
+        return EXIT_OK;
+    }
+    if (apr_app_initialize(&argc, (const char *const **)&argv, NULL) != APR_SUCCESS
+        || apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "%s: cannot initialise APR\n", prog);
+        return EXIT_INTERNAL;
+    }
+    if (!strcmp(cmd, "genkey")) {
+        rc = cmd_genkey(argc - 2, argv + 2);
+    }
+    else if (!strcmp(cmd, "decode")) {
+        rc = cmd_decode(argc - 2, argv + 2, p);
+    }
+    else if (!strcmp(cmd, "encode")) {
+        rc = cmd_encode(argc - 2, argv + 2, p);
+    }
+    else {
+        rc = usage_error("unknown command '%s' (genkey, decode, encode)", cmd);
+    }
+    apr_pool_destroy(p);       /* wipes the keyring */
+    apr_terminate();
+    return rc;
+}
