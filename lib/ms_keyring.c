@@ -1,5 +1,5 @@
-/* The key ring: per secret, a keyed HMAC-SHA256 template and the AES-256
- * key, made once. Calls only read the ring (each HMAC works on a duplicate
+/* The key ring: per secret, a keyed HMAC-SHA256 template, the AES-256 key
+ * and the sealed format's HKDF-derived GCM key and key id, made once. Calls only read the ring (each HMAC works on a duplicate
  * of the template, each cipher call on its own context), so one ring can be
  * shared by all threads of a process. */
 #include <limits.h>
@@ -8,6 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -18,15 +19,25 @@
 #define AES_BLOCK 16
 #define SHA256_LEN 32
 
+/* HKDF inputs of the sealed format (docs/sealed-format.md): one salt, and
+ * one info string per purpose, so no derived key serves two purposes. */
+#define SEALED_SALT     "mod_marten_session sealed v1"
+#define SEALED_INFO_ENC "aes-256-gcm cookie key"
+#define SEALED_INFO_KID "key id"
+
 typedef struct {
     EVP_MAC_CTX *mac;                 /* keyed with the whole secret */
     unsigned char aes[AES_KEY_LEN];   /* the first 32 bytes of it */
+    unsigned char gcm[AES_KEY_LEN];   /* sealed: HKDF(secret, ENC) */
+    unsigned char kid[MS_SEALED_KID_LEN]; /* sealed: HKDF(secret, KID) */
 } ms_key;
 
 struct ms_keyring {
     apr_pool_t *pool;
     EVP_MAC *hmac;
     EVP_CIPHER *aes_cbc;
+    EVP_CIPHER *aes_gcm;
+    EVP_KDF *hkdf;
     apr_array_header_t *keys;         /* of ms_key */
 };
 
@@ -40,12 +51,17 @@ static apr_status_t keyring_cleanup(void *data)
         EVP_MAC_CTX_free(k->mac);
         k->mac = NULL;
         OPENSSL_cleanse(k->aes, sizeof(k->aes));
+        OPENSSL_cleanse(k->gcm, sizeof(k->gcm));
     }
     kr->keys->nelts = 0;
     EVP_MAC_free(kr->hmac);
     EVP_CIPHER_free(kr->aes_cbc);
+    EVP_CIPHER_free(kr->aes_gcm);
+    EVP_KDF_free(kr->hkdf);
     kr->hmac = NULL;
     kr->aes_cbc = NULL;
+    kr->aes_gcm = NULL;
+    kr->hkdf = NULL;
     return APR_SUCCESS;
 }
 
@@ -58,6 +74,8 @@ ms_keyring *ms_keyring_make(apr_pool_t *p)
     /* A failed fetch is retried, and reported, by ms_keyring_add. */
     kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    kr->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     apr_pool_cleanup_register(p, kr, keyring_cleanup, apr_pool_cleanup_null);
     return kr;
 }
@@ -68,7 +86,38 @@ static int fetch_algorithms(ms_keyring *kr)
         kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (kr->aes_cbc == NULL)
         kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-    return kr->hmac != NULL && kr->aes_cbc != NULL;
+    if (kr->aes_gcm == NULL)
+        kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (kr->hkdf == NULL)
+        kr->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    return kr->hmac != NULL && kr->aes_cbc != NULL && kr->aes_gcm != NULL
+           && kr->hkdf != NULL;
+}
+
+/* HKDF-SHA256 (RFC 5869, extract then expand) of the secret for one
+ * purpose, into out[0..outlen). */
+static int hkdf(EVP_KDF *kdf, const char *secret, apr_size_t len,
+                const char *info, unsigned char *out, apr_size_t outlen)
+{
+    OSSL_PARAM params[5];
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    int ok;
+
+    if (ctx == NULL)
+        return 0;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  (void *)secret, len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                  (void *)SEALED_SALT,
+                                                  sizeof(SEALED_SALT) - 1);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                  (void *)info, strlen(info));
+    params[4] = OSSL_PARAM_construct_end();
+    ok = EVP_KDF_derive(ctx, out, outlen, params) > 0;
+    EVP_KDF_CTX_free(ctx);
+    return ok;
 }
 
 static EVP_MAC_CTX *keyed_hmac(EVP_MAC *hmac, const char *secret,
@@ -105,7 +154,7 @@ apr_status_t ms_keyring_add(ms_keyring *kr, const char *secret, apr_size_t len,
         return APR_EINVAL;
     }
     if (!fetch_algorithms(kr)) {
-        *error = "OpenSSL provides no HMAC or AES-256-CBC";
+        *error = "OpenSSL provides no HMAC, AES-256-CBC, AES-256-GCM or HKDF";
         return APR_EINVAL;
     }
     if ((mac = keyed_hmac(kr->hmac, secret, len)) == NULL) {
@@ -115,6 +164,15 @@ apr_status_t ms_keyring_add(ms_keyring *kr, const char *secret, apr_size_t len,
     k = apr_array_push(kr->keys);
     k->mac = mac;
     memcpy(k->aes, secret, AES_KEY_LEN);
+    if (!hkdf(kr->hkdf, secret, len, SEALED_INFO_ENC, k->gcm, sizeof(k->gcm))
+        || !hkdf(kr->hkdf, secret, len, SEALED_INFO_KID, k->kid,
+                 sizeof(k->kid))) {
+        EVP_MAC_CTX_free(k->mac);
+        OPENSSL_cleanse(k, sizeof(*k));
+        kr->keys->nelts--;
+        *error = "cannot derive the sealed-format keys (HKDF-SHA256)";
+        return APR_EINVAL;
+    }
     return APR_SUCCESS;
 }
 
@@ -208,4 +266,68 @@ apr_status_t ms_keyring_cbc_decrypt(const ms_keyring *kr, int i,
     if (len == 0 || len % AES_BLOCK != 0)
         return APR_EINVAL;
     return cbc(kr, i, 0, iv, in, len, out, outlen);
+}
+
+/* --- sealed format: AES-256-GCM ----------------------------------------- */
+
+const unsigned char *ms_keyring_sealed_kid(const ms_keyring *kr, int i)
+{
+    const ms_key *k = key_at(kr, i);
+    return k ? k->kid : NULL;
+}
+
+/* One whole GCM pass; enc is 1 to seal, 0 to open (tag checked). */
+static apr_status_t gcm(const ms_keyring *kr, int i, int enc,
+                        const unsigned char *nonce,
+                        const unsigned char *aad, apr_size_t aad_len,
+                        const unsigned char *in, apr_size_t len,
+                        unsigned char *out, unsigned char *tag)
+{
+    const ms_key *k = key_at(kr, i);
+    EVP_CIPHER_CTX *ctx;
+    int n = 0, ok;
+
+    if (k == NULL || nonce == NULL || tag == NULL || len > INT_MAX
+        || aad_len > INT_MAX)
+        return APR_EINVAL;
+    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+        return APR_ENOMEM;
+    /* 12-byte nonces are GCM's default IV length. */
+    ok = EVP_CipherInit_ex2(ctx, kr->aes_gcm, k->gcm, nonce, enc, NULL)
+         && (aad_len == 0
+             || EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len))
+         && (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len))
+         && (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+                                        MS_SEALED_TAG_LEN, tag))
+         && EVP_CipherFinal_ex(ctx, out + (len ? n : 0), &n)
+         && (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
+                                         MS_SEALED_TAG_LEN, tag));
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        if (!enc && len)
+            OPENSSL_cleanse(out, len);   /* never hand out unverified text */
+        return enc ? APR_EGENERAL : APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t ms_keyring_gcm_seal(const ms_keyring *kr, int i,
+                                 const unsigned char nonce[MS_SEALED_NONCE_LEN],
+                                 const unsigned char *aad, apr_size_t aad_len,
+                                 const unsigned char *in, apr_size_t len,
+                                 unsigned char *out,
+                                 unsigned char tag[MS_SEALED_TAG_LEN])
+{
+    return gcm(kr, i, 1, nonce, aad, aad_len, in, len, out, tag);
+}
+
+apr_status_t ms_keyring_gcm_open(const ms_keyring *kr, int i,
+                                 const unsigned char nonce[MS_SEALED_NONCE_LEN],
+                                 const unsigned char *aad, apr_size_t aad_len,
+                                 const unsigned char *in, apr_size_t len,
+                                 const unsigned char tag[MS_SEALED_TAG_LEN],
+                                 unsigned char *out)
+{
+    return gcm(kr, i, 0, nonce, aad, aad_len, in, len, out,
+               (unsigned char *)tag);
 }

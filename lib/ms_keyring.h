@@ -1,6 +1,8 @@
-/* The secret keys, each prepared once at startup for the Marten cookie:
+/* The secret keys, each prepared once at startup. For the Marten cookie:
  * an AES-256 key (the first 32 bytes of the secret) and an HMAC-SHA256 key
- * (all of it). The first key writes; every key is tried when reading. */
+ * (all of it). For the sealed format (docs/sealed-format.md): an AES-256-GCM
+ * key and a 4-byte key id, both derived with HKDF-SHA256, each for its own
+ * purpose. The first key writes; every key is tried when reading. */
 #ifndef MS_KEYRING_H
 #define MS_KEYRING_H
 
@@ -39,5 +41,29 @@ apr_status_t ms_keyring_cbc_decrypt(const ms_keyring *kr, int i,
                                     const unsigned char iv[16],
                                     const unsigned char *in, apr_size_t len,
                                     unsigned char *out, apr_size_t *outlen);
+
+/* --- sealed format ------------------------------------------------------- */
+
+#define MS_SEALED_KID_LEN   4
+#define MS_SEALED_NONCE_LEN 12
+#define MS_SEALED_TAG_LEN   16
+
+/* The key id of key i (MS_SEALED_KID_LEN bytes, not secret). */
+const unsigned char *ms_keyring_sealed_kid(const ms_keyring *kr, int i);
+
+/* AES-256-GCM under the sealed key of key i. aad is authenticated, not
+ * encrypted. out holds len bytes. Open fails (APR_EINVAL) on a bad tag. */
+apr_status_t ms_keyring_gcm_seal(const ms_keyring *kr, int i,
+                                 const unsigned char nonce[MS_SEALED_NONCE_LEN],
+                                 const unsigned char *aad, apr_size_t aad_len,
+                                 const unsigned char *in, apr_size_t len,
+                                 unsigned char *out,
+                                 unsigned char tag[MS_SEALED_TAG_LEN]);
+apr_status_t ms_keyring_gcm_open(const ms_keyring *kr, int i,
+                                 const unsigned char nonce[MS_SEALED_NONCE_LEN],
+                                 const unsigned char *aad, apr_size_t aad_len,
+                                 const unsigned char *in, apr_size_t len,
+                                 const unsigned char tag[MS_SEALED_TAG_LEN],
+                                 unsigned char *out);
 
 #endif

@@ -44,6 +44,7 @@ int main(void)
     srunner_add_suite(sr, codec_marten_suite());
     srunner_add_suite(sr, cookie_header_suite());
     srunner_add_suite(sr, writeback_suite());
+    srunner_add_suite(sr, codec_sealed_suite());
     srunner_run_all(sr, CK_ENV);       /* CK_VERBOSITY, default normal */
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -16,5 +16,6 @@ Suite *json_suite(void);
 Suite *codec_marten_suite(void);
 Suite *cookie_header_suite(void);
 Suite *writeback_suite(void);
+Suite *codec_sealed_suite(void);
 
 #endif
