@@ -1,7 +1,17 @@
-/* The key ring: per secret, a keyed HMAC-SHA256 template, the AES-256 key
- * and the sealed format's HKDF-derived GCM key and key id, made once. Calls only read the ring (each HMAC works on a duplicate
- * of the template, each cipher call on its own context), so one ring can be
- * shared by all threads of a process. */
+/* The key ring: per secret, the HMAC-SHA256 key as precomputed inner and
+ * outer SHA-256 states, the AES-256 key and the sealed format's
+ * HKDF-derived GCM key and key id, made once. Every call can run on any
+ * thread: an HMAC copies the precomputed states onto the stack, and a cipher
+ * call borrows a context that was keyed once (key schedule kept, only the
+ * IV reset) from a small lock-free set of slots, so no per-call allocation,
+ * keying or locking happens on the hot path (bench/README.md). */
+
+/* The low-level SHA-256 functions are deprecated in OpenSSL 3 but present
+ * (they are what EVP's HMAC runs underneath, minus the provider layer).
+ * Without them (OPENSSL_NO_DEPRECATED_3_0) the ring falls back to
+ * duplicating a keyed EVP_MAC context per call. */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
 #include <limits.h>
 #include <string.h>
 
@@ -9,7 +19,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/opensslconf.h>
+#if !defined(OPENSSL_NO_DEPRECATED_3_0)
+#include <openssl/sha.h>
+#define MS_HMAC_STATES 1
+#endif
 
+#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
@@ -25,8 +41,24 @@
 #define SEALED_INFO_ENC "aes-256-gcm cookie key"
 #define SEALED_INFO_KID "key id"
 
+/* Cipher contexts keyed once, per key and purpose, borrowed per call. A
+ * slot is taken with a compare-and-swap on busy; its context is made by
+ * the first thread that takes it. When all are busy a call makes a
+ * temporary context, as it would without slots. */
+#define CTX_SLOTS 64
+enum { CTX_CBC_DEC, CTX_CBC_ENC, CTX_GCM_OPEN, CTX_GCM_SEAL, CTX_KINDS };
+
+typedef struct {
+    volatile apr_uint32_t busy;
+    EVP_CIPHER_CTX *ctx;
+} ctx_slot;
+
 typedef struct {
     EVP_MAC_CTX *mac;                 /* keyed with the whole secret */
+#ifdef MS_HMAC_STATES
+    SHA256_CTX hmac_in, hmac_out;     /* after (key ^ ipad), (key ^ opad) */
+#endif
+    ctx_slot *slots[CTX_KINDS];       /* CTX_SLOTS each */
     unsigned char aes[AES_KEY_LEN];   /* the first 32 bytes of it */
     unsigned char gcm[AES_KEY_LEN];   /* sealed: HKDF(secret, ENC) */
     unsigned char kid[MS_SEALED_KID_LEN]; /* sealed: HKDF(secret, KID) */
@@ -48,8 +80,19 @@ static apr_status_t keyring_cleanup(void *data)
 
     for (i = 0; i < kr->keys->nelts; i++) {
         ms_key *k = &APR_ARRAY_IDX(kr->keys, i, ms_key);
+        int kind, s;
         EVP_MAC_CTX_free(k->mac);
         k->mac = NULL;
+        for (kind = 0; kind < CTX_KINDS; kind++) {
+            for (s = 0; k->slots[kind] && s < CTX_SLOTS; s++) {
+                EVP_CIPHER_CTX_free(k->slots[kind][s].ctx);
+                k->slots[kind][s].ctx = NULL;
+            }
+        }
+#ifdef MS_HMAC_STATES
+        OPENSSL_cleanse(&k->hmac_in, sizeof(k->hmac_in));
+        OPENSSL_cleanse(&k->hmac_out, sizeof(k->hmac_out));
+#endif
         OPENSSL_cleanse(k->aes, sizeof(k->aes));
         OPENSSL_cleanse(k->gcm, sizeof(k->gcm));
     }
@@ -138,9 +181,36 @@ static EVP_MAC_CTX *keyed_hmac(EVP_MAC *hmac, const char *secret,
     return ctx;
 }
 
+#ifdef MS_HMAC_STATES
+/* RFC 2104: the key (hashed first when longer than a block) padded to 64
+ * bytes, XOR ipad and XOR opad, each absorbed into its own SHA-256. */
+static int hmac_states(const char *secret, apr_size_t len, SHA256_CTX *in,
+                       SHA256_CTX *out)
+{
+    unsigned char k[64], pad[64];
+    int i, ok;
+
+    memset(k, 0, sizeof(k));
+    if (len > sizeof(k))
+        SHA256((const unsigned char *)secret, len, k);
+    else
+        memcpy(k, secret, len);
+    for (i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    ok = SHA256_Init(in) && SHA256_Update(in, pad, sizeof(pad));
+    for (i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    ok = ok && SHA256_Init(out) && SHA256_Update(out, pad, sizeof(pad));
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(pad, sizeof(pad));
+    return ok;
+}
+#endif
+
 apr_status_t ms_keyring_add(ms_keyring *kr, const char *secret, apr_size_t len,
                             const char **error)
 {
+    int kind;
     ms_key *k;
     EVP_MAC_CTX *mac;
     const char *dummy;
@@ -162,7 +232,19 @@ apr_status_t ms_keyring_add(ms_keyring *kr, const char *secret, apr_size_t len,
         return APR_EINVAL;
     }
     k = apr_array_push(kr->keys);
+    memset(k, 0, sizeof(*k));
     k->mac = mac;
+    for (kind = 0; kind < CTX_KINDS; kind++)
+        k->slots[kind] = apr_pcalloc(kr->pool, CTX_SLOTS * sizeof(ctx_slot));
+#ifdef MS_HMAC_STATES
+    if (!hmac_states(secret, len, &k->hmac_in, &k->hmac_out)) {
+        EVP_MAC_CTX_free(k->mac);
+        OPENSSL_cleanse(k, sizeof(*k));
+        kr->keys->nelts--;
+        *error = "cannot key HMAC-SHA256 with this secret";
+        return APR_EINVAL;
+    }
+#endif
     memcpy(k->aes, secret, AES_KEY_LEN);
     if (!hkdf(kr->hkdf, secret, len, SEALED_INFO_ENC, k->gcm, sizeof(k->gcm))
         || !hkdf(kr->hkdf, secret, len, SEALED_INFO_KID, k->kid,
@@ -207,9 +289,20 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
 {
     const ms_key *k = key_at(kr, i);
     unsigned char md[SHA256_LEN];
+    int ok;
+#ifdef MS_HMAC_STATES
+    SHA256_CTX c;
+
+    if (k == NULL)
+        return APR_EINVAL;
+    c = k->hmac_in;
+    ok = SHA256_Update(&c, data, len) && SHA256_Final(md, &c);
+    c = k->hmac_out;
+    ok = ok && SHA256_Update(&c, md, sizeof(md)) && SHA256_Final(md, &c);
+    OPENSSL_cleanse(&c, sizeof(c));
+#else
     size_t mdlen = 0;
     EVP_MAC_CTX *ctx;
-    int ok;
 
     if (k == NULL || (ctx = EVP_MAC_CTX_dup(k->mac)) == NULL)
         return APR_EINVAL;
@@ -217,11 +310,59 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
          && EVP_MAC_final(ctx, md, &mdlen, sizeof(md))
          && mdlen == SHA256_LEN;
     EVP_MAC_CTX_free(ctx);
+#endif
     if (!ok)
         return APR_EGENERAL;
     to_hex(md, out);
     OPENSSL_cleanse(md, sizeof(md));
     return APR_SUCCESS;
+}
+
+/* --- keyed cipher contexts ----------------------------------------------- */
+
+/* A context of this kind for key k with its key schedule made, and the
+ * slot to give back (NULL: a temporary context, to free). */
+static EVP_CIPHER_CTX *ctx_take(const ms_keyring *kr, const ms_key *k,
+                                int kind, ctx_slot **slot)
+{
+    const EVP_CIPHER *cipher = kind <= CTX_CBC_ENC ? kr->aes_cbc : kr->aes_gcm;
+    const unsigned char *key = kind <= CTX_CBC_ENC ? k->aes : k->gcm;
+    int enc = kind == CTX_CBC_ENC || kind == CTX_GCM_SEAL;
+    ctx_slot *slots = k->slots[kind];
+    EVP_CIPHER_CTX *ctx;
+    int s;
+
+    *slot = NULL;
+    for (s = 0; slots && s < CTX_SLOTS; s++) {
+        if (slots[s].busy || apr_atomic_cas32(&slots[s].busy, 1, 0) != 0)
+            continue;
+        if (slots[s].ctx == NULL) {
+            ctx = EVP_CIPHER_CTX_new();
+            if (ctx == NULL || !EVP_CipherInit_ex2(ctx, cipher, key, NULL, enc,
+                                                   NULL)) {
+                EVP_CIPHER_CTX_free(ctx);
+                apr_atomic_set32(&slots[s].busy, 0);
+                return NULL;
+            }
+            slots[s].ctx = ctx;
+        }
+        *slot = &slots[s];
+        return slots[s].ctx;
+    }
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx != NULL && !EVP_CipherInit_ex2(ctx, cipher, key, NULL, enc, NULL)) {
+        EVP_CIPHER_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+static void ctx_give(EVP_CIPHER_CTX *ctx, ctx_slot *slot)
+{
+    if (slot)
+        apr_atomic_set32(&slot->busy, 0);
+    else
+        EVP_CIPHER_CTX_free(ctx);
 }
 
 /* One whole CBC pass; enc is 1 to encrypt, 0 to decrypt. */
@@ -234,14 +375,17 @@ static apr_status_t cbc(const ms_keyring *kr, int i, int enc,
     EVP_CIPHER_CTX *ctx;
     int n1 = 0, n2 = 0, ok;
 
+    ctx_slot *slot;
+
     if (k == NULL || iv == NULL || len > (apr_size_t)(INT_MAX - AES_BLOCK))
         return APR_EINVAL;
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+    if ((ctx = ctx_take(kr, k, enc ? CTX_CBC_ENC : CTX_CBC_DEC, &slot)) == NULL)
         return APR_ENOMEM;
-    ok = EVP_CipherInit_ex2(ctx, kr->aes_cbc, k->aes, iv, enc, NULL)
+    /* no cipher, no key: keep the schedule, set the IV, reset the state */
+    ok = EVP_CipherInit_ex2(ctx, NULL, NULL, iv, enc, NULL)
          && EVP_CipherUpdate(ctx, out, &n1, in, (int)len)
          && EVP_CipherFinal_ex(ctx, out + n1, &n2);
-    EVP_CIPHER_CTX_free(ctx);
+    ctx_give(ctx, slot);
     if (!ok)
         return enc ? APR_EGENERAL : APR_EINVAL;
     if (outlen)
@@ -287,13 +431,17 @@ static apr_status_t gcm(const ms_keyring *kr, int i, int enc,
     EVP_CIPHER_CTX *ctx;
     int n = 0, ok;
 
+    ctx_slot *slot;
+
     if (k == NULL || nonce == NULL || tag == NULL || len > INT_MAX
         || aad_len > INT_MAX)
         return APR_EINVAL;
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+    if ((ctx = ctx_take(kr, k, enc ? CTX_GCM_SEAL : CTX_GCM_OPEN, &slot))
+        == NULL)
         return APR_ENOMEM;
-    /* 12-byte nonces are GCM's default IV length. */
-    ok = EVP_CipherInit_ex2(ctx, kr->aes_gcm, k->gcm, nonce, enc, NULL)
+    /* 12-byte nonces are GCM's default IV length. The key schedule was made
+     * once; this sets the nonce and resets the GCM state. */
+    ok = EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, enc, NULL)
          && (aad_len == 0
              || EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len))
          && (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len))
@@ -302,7 +450,7 @@ static apr_status_t gcm(const ms_keyring *kr, int i, int enc,
          && EVP_CipherFinal_ex(ctx, out + (len ? n : 0), &n)
          && (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
                                          MS_SEALED_TAG_LEN, tag));
-    EVP_CIPHER_CTX_free(ctx);
+    ctx_give(ctx, slot);
     if (!ok) {
         if (!enc && len)
             OPENSSL_cleanse(out, len);   /* never hand out unverified text */
