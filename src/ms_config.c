@@ -53,6 +53,11 @@ void *ms_config_create_dir(apr_pool_t *p, char *dir)
     d->same_site = MS_UNSET;
     d->env = MS_UNSET;
     d->headers = MS_UNSET;
+    d->format = MS_UNSET;
+    d->idle_timeout = MS_UNSET;
+    d->max_lifetime = MS_UNSET;
+    d->touch_interval = MS_UNSET;
+    d->chunks = MS_UNSET;
     return d;
 }
 
@@ -75,6 +80,11 @@ void *ms_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(env);
     MERGE_PTR(env_prefix);
     MERGE_INT(headers);
+    MERGE_INT(format);
+    MERGE_INT(idle_timeout);
+    MERGE_INT(max_lifetime);
+    MERGE_INT(touch_interval);
+    MERGE_INT(chunks);
     return c;
 }
 
@@ -119,14 +129,50 @@ static void note_section(cmd_parms *cmd, const ms_dir_conf *d)
     n->line = cmd->directive ? cmd->directive->line_num : 0;
 }
 
+/* Cookie name prefixes (RFC 6265bis 4.1.3): browsers drop a __Secure-
+ * cookie without Secure, and a __Host- cookie without Secure, with a
+ * Domain, or with a Path other than "/". Checked on the section merged over
+ * its server's defaults, the settings the section's requests will get. */
+static int prefix_problem(const section_note *n, apr_pool_t *p, server_rec *s)
+{
+    const ms_dir_conf *d = ms_config_merge_dir(
+        p, ap_get_module_config(n->server->lookup_defaults,
+                                &marten_session_module), (void *)n->dir);
+    const char *name = ms_dir_cookie_name(d), *why = NULL;
+    int host = strncmp(name, "__Host-", 7) == 0;
+
+    if (!host && strncmp(name, "__Secure-", 9) != 0) {
+        return 0;
+    }
+    if (ms_dir_secure_mode(d) != MS_SECURE_ON) {
+        why = "needs MartenSessionCookieSecure On";
+    }
+    else if (host && d->cookie_domain) {
+        why = "must not have a MartenSessionCookieDomain";
+    }
+    else if (host && strcmp(ms_dir_cookie_path(d), "/") != 0) {
+        why = "needs MartenSessionCookiePath /";
+    }
+    if (!why) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                 "MS00305: MartenSessionCookieName %s (%s:%u) %s: browsers "
+                 "drop %s cookies otherwise", name, n->file, n->line, why,
+                 host ? "__Host-" : "__Secure-");
+    return 1;
+}
+
 int ms_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                     server_rec *s)
 {
     int i, failed = 0;
 
-    (void)pconf; (void)plog; (void)ptemp;
+    (void)pconf; (void)plog;
     for (i = 0; sections && i < sections->nelts; i++) {
         const section_note *n = &APR_ARRAY_IDX(sections, i, section_note);
+
+        failed |= prefix_problem(n, ptemp, s);
 
         if (n->dir->enabled == 1 && !ms_server_conf_get(n->server)->keyring) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
@@ -164,6 +210,7 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int on)
 static const char *set_cookie_name(cmd_parms *cmd, void *dconf, const char *v)
 {
     ms_dir_conf *d = dconf;
+    note_section(cmd, d);
     if (!ms_cookie_name_valid(v)) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a valid cookie name "
                             "(letters, digits and !#$%%&'*+-.^_`|~ only)",
@@ -220,11 +267,101 @@ static const char *set_http_only(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
-static const char *set_secure(cmd_parms *cmd, void *dconf, int on)
+static const char *set_secure(cmd_parms *cmd, void *dconf, const char *v)
 {
     ms_dir_conf *d = dconf;
-    d->secure = on;
+
+    if (!strcasecmp(v, "On")) {
+        d->secure = MS_SECURE_ON;
+    }
+    else if (!strcasecmp(v, "Off")) {
+        d->secure = MS_SECURE_OFF;
+    }
+    else if (!strcasecmp(v, "Auto")) {
+        d->secure = MS_SECURE_AUTO;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not one of On, Off, Auto",
+                            cmd->cmd->name, v);
+    }
     note_section(cmd, d);
+    return NULL;
+}
+
+static const char *set_format(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+
+    if (!strcasecmp(v, "marten")) {
+        d->format = MS_FORMAT_MARTEN;
+    }
+    else if (!strcasecmp(v, "sealed")) {
+        d->format = MS_FORMAT_SEALED;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not one of marten, sealed",
+                            cmd->cmd->name, v);
+    }
+    note_section(cmd, d);
+    return NULL;
+}
+
+/* A number of seconds in [lo, MS_MAX_MAX_AGE]; "Off" is 0 when lo is 0. */
+static const char *parse_seconds(cmd_parms *cmd, const char *v, apr_int64_t lo,
+                                 apr_int64_t *out)
+{
+    apr_int64_t n;
+    char *end = NULL;
+
+    if (lo == 0 && !strcasecmp(v, "Off")) {
+        *out = 0;
+        return NULL;
+    }
+    errno = 0;
+    n = apr_strtoi64(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > MS_MAX_MAX_AGE) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+                            "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT
+                            "%s", cmd->cmd->name, v, lo,
+                            (apr_int64_t)MS_MAX_MAX_AGE,
+                            lo == 0 ? " (0 or Off: no limit)" : "");
+    }
+    *out = n;
+    return NULL;
+}
+
+static const char *set_idle_timeout(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    note_section(cmd, d);
+    return parse_seconds(cmd, v, 0, &d->idle_timeout);
+}
+
+static const char *set_max_lifetime(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    note_section(cmd, d);
+    return parse_seconds(cmd, v, 0, &d->max_lifetime);
+}
+
+static const char *set_touch_interval(cmd_parms *cmd, void *dconf, const char *v)
+{
+    return parse_seconds(cmd, v, 1, &((ms_dir_conf *)dconf)->touch_interval);
+}
+
+static const char *set_chunks(cmd_parms *cmd, void *dconf, const char *v)
+{
+    ms_dir_conf *d = dconf;
+    char *end = NULL;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > MS_MAX_CHUNKS) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number between 1 "
+                            "and %d", cmd->cmd->name, v, MS_MAX_CHUNKS);
+    }
+    d->chunks = (int)n;
     return NULL;
 }
 
@@ -296,8 +433,23 @@ const command_rec ms_config_directives[] = {
                   "session lifetime in seconds (default 1209600)"),
     AP_INIT_FLAG("MartenSessionCookieHttpOnly", set_http_only, NULL, DIR_SCOPE,
                  "HttpOnly attribute (default On)"),
-    AP_INIT_FLAG("MartenSessionCookieSecure", set_secure, NULL, DIR_SCOPE,
-                 "Secure attribute (default Off)"),
+    AP_INIT_TAKE1("MartenSessionCookieSecure", set_secure, NULL, DIR_SCOPE,
+                  "Secure attribute: On, Off or Auto (over TLS or from a trusted "
+                  "proxy saying https; default Off)"),
+    AP_INIT_TAKE1("MartenSessionCookieFormat", set_format, NULL, DIR_SCOPE,
+                  "format of new session cookies: marten or sealed (default "
+                  "marten); both are read"),
+    AP_INIT_TAKE1("MartenSessionIdleTimeout", set_idle_timeout, NULL, DIR_SCOPE,
+                  "seconds without a request after which the session ends "
+                  "(default Off)"),
+    AP_INIT_TAKE1("MartenSessionMaxLifetime", set_max_lifetime, NULL, DIR_SCOPE,
+                  "seconds after its start at which a session ends however "
+                  "active (default Off)"),
+    AP_INIT_TAKE1("MartenSessionTouchInterval", set_touch_interval, NULL,
+                  DIR_SCOPE, "refresh the idle clock at most this often "
+                  "(default: a tenth of the idle timeout, at most 60)"),
+    AP_INIT_TAKE1("MartenSessionCookieChunks", set_chunks, NULL, DIR_SCOPE,
+                  "how many cookies a session may span (default 1)"),
     AP_INIT_TAKE1("MartenSessionCookieSameSite", set_same_site, NULL, DIR_SCOPE,
                   "SameSite attribute: Lax, Strict, None or Off (default Lax)"),
     AP_INIT_FLAG("MartenSessionEnv", set_env, NULL, DIR_SCOPE,

@@ -16,6 +16,12 @@
 #define MS_DEFAULT_MAX_AGE     1209600 /* two weeks, as Marten */
 #define MS_MAX_MAX_AGE         (100 * 365 * 86400LL)
 #define MS_DEFAULT_ENV_PREFIX  "MARTEN_SESSION_"
+#define MS_MAX_CHUNKS          16
+
+/* MartenSessionCookieFormat */
+typedef enum { MS_FORMAT_MARTEN = 0, MS_FORMAT_SEALED = 1 } ms_format;
+/* MartenSessionCookieSecure */
+typedef enum { MS_SECURE_OFF = 0, MS_SECURE_ON = 1, MS_SECURE_AUTO = 2 } ms_secure;
 
 typedef struct ms_server_conf {
     ms_keyring *keyring;          /* NULL: no key configured here */
@@ -37,6 +43,11 @@ typedef struct ms_dir_conf {
     int env;
     const char *env_prefix;
     int headers;
+    int format;                   /* ms_format */
+    apr_int64_t idle_timeout;     /* seconds; 0: off */
+    apr_int64_t max_lifetime;     /* seconds; 0: off */
+    apr_int64_t touch_interval;   /* seconds; unset: from the idle timeout */
+    int chunks;                   /* cookies a session may span */
 } ms_dir_conf;
 
 void *ms_config_create_server(apr_pool_t *p, server_rec *s);
@@ -73,8 +84,8 @@ static APR_INLINE apr_int64_t ms_dir_max_age(const ms_dir_conf *d)
 { return d->max_age == MS_UNSET ? MS_DEFAULT_MAX_AGE : d->max_age; }
 static APR_INLINE int ms_dir_http_only(const ms_dir_conf *d)
 { return d->http_only != 0; }
-static APR_INLINE int ms_dir_secure(const ms_dir_conf *d)
-{ return d->secure == 1; }
+static APR_INLINE ms_secure ms_dir_secure_mode(const ms_dir_conf *d)
+{ return d->secure == MS_UNSET ? MS_SECURE_OFF : (ms_secure)d->secure; }
 static APR_INLINE ms_samesite ms_dir_same_site(const ms_dir_conf *d)
 { return d->same_site == MS_UNSET ? MS_SAMESITE_LAX : (ms_samesite)d->same_site; }
 static APR_INLINE int ms_dir_env(const ms_dir_conf *d)
@@ -83,5 +94,15 @@ static APR_INLINE const char *ms_dir_env_prefix(const ms_dir_conf *d)
 { return d->env_prefix ? d->env_prefix : MS_DEFAULT_ENV_PREFIX; }
 static APR_INLINE int ms_dir_headers(const ms_dir_conf *d)
 { return d->headers == 1; }
+static APR_INLINE ms_format ms_dir_format(const ms_dir_conf *d)
+{ return d->format == MS_UNSET ? MS_FORMAT_MARTEN : (ms_format)d->format; }
+static APR_INLINE apr_int64_t ms_dir_idle_timeout(const ms_dir_conf *d)
+{ return d->idle_timeout == MS_UNSET ? 0 : d->idle_timeout; }
+static APR_INLINE apr_int64_t ms_dir_max_lifetime(const ms_dir_conf *d)
+{ return d->max_lifetime == MS_UNSET ? 0 : d->max_lifetime; }
+static APR_INLINE apr_int64_t ms_dir_touch_interval(const ms_dir_conf *d)
+{ return d->touch_interval; }   /* MS_UNSET: the default */
+static APR_INLINE int ms_dir_chunks(const ms_dir_conf *d)
+{ return d->chunks == MS_UNSET ? 1 : d->chunks; }
 
 #endif

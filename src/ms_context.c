@@ -1,6 +1,7 @@
 /* Per-request session state and the save decision (DESIGN §2). */
 #include "ms_context.h"
 #include "ms_store.h"
+#include "ms_secure.h"
 #include "ms_json.h"
 
 #include "http_protocol.h"
@@ -181,7 +182,7 @@ static int send_cookie(ms_session *ms, request_rec *r, const char *value,
     c.domain = d->cookie_domain;
     c.path = ms_dir_cookie_path(d);
     c.expires = expires;
-    c.secure = ms_dir_secure(d);
+    c.secure = ms_secure_for(d, r);
     c.http_only = ms_dir_http_only(d);
     c.same_site = ms_dir_same_site(d);
     header = ms_set_cookie_build(&c, now, r->pool);
