@@ -43,6 +43,7 @@
 #include "http_log.h"
 #include "ap_provider.h"
 
+#include "apr_atomic.h"
 #include "apr_dbd.h"                /* before mod_dbd.h, which uses it */
 #include "apr_hash.h"
 #include "apr_lib.h"
@@ -287,21 +288,29 @@ static const char *safe_error(apr_pool_t *p, ap_dbd_t *dbd, int rc)
     return out;
 }
 
-/* The statement q on this connection, prepared on first use. */
+/* Server-side names of prepared statements must be unique per connection
+ * (PostgreSQL), also when a statement is prepared again: a counter. */
+static apr_uint32_t prepare_count;
+
+/* The statement q on this connection, prepared on first use and kept in
+ * the connection's table of prepared statements under in->labels[q]. */
 static apr_dbd_prepared_t *prepared(db_inst *in, ap_dbd_t *dbd, enum db_query q,
                                     dialect d, const char **err, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, in->labels[q],
                                           APR_HASH_KEY_STRING);
+    const char *name;
     int rc;
 
     if (st) {
         return st;
     }
+    name = apr_psprintf(p, "%s_%u", in->labels[q],
+                        (unsigned int)apr_atomic_inc32(&prepare_count));
     rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
                          sql_text(in, q, d,
                                   d == DIALECT_PGSQL ? pg_zoned(in, dbd, p) : 0, p),
-                         in->labels[q], &st);
+                         name, &st);
     if (rc != 0 || !st) {
         *err = safe_error(p, dbd, rc);
         return NULL;
@@ -311,23 +320,71 @@ static apr_dbd_prepared_t *prepared(db_inst *in, ap_dbd_t *dbd, enum db_query q,
     return st;
 }
 
-/* Run a statement that returns no rows; *nrows gets the rows changed. */
+/* After a failure: prepare q again next time. A statement prepared before
+ * the schema changed keeps failing (SQLite: "database schema has changed";
+ * PostgreSQL: "cached plan must not change result type") until then. */
+static void forget(db_inst *in, ap_dbd_t *dbd, enum db_query q)
+{
+    apr_hash_set(dbd->prepared, in->labels[q], APR_HASH_KEY_STRING, NULL);
+}
+
+/* Run a statement that returns no rows; *nrows gets the rows changed. A
+ * failure is tried once more on a freshly prepared statement. */
 static int run_query(db_inst *in, ap_dbd_t *dbd, dialect d, enum db_query q,
                      int nargs, const char **args, int *nrows,
                      const char **err, apr_pool_t *p)
 {
-    apr_dbd_prepared_t *st = prepared(in, dbd, q, d, err, p);
-    int rc;
+    apr_dbd_prepared_t *st;
+    int rc = -1, attempt;
 
-    if (!st) {
-        return -1;
-    }
-    *nrows = 0;
-    rc = apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, args);
-    if (rc != 0) {
+    for (attempt = 0; attempt < 2; attempt++) {
+        if (!(st = prepared(in, dbd, q, d, err, p))) {
+            return -1;
+        }
+        *nrows = 0;
+        rc = apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, args);
+        if (rc == 0) {
+            return 0;
+        }
         *err = safe_error(p, dbd, rc);
+        forget(in, dbd, q);
     }
     return rc;
+}
+
+/* The first column of the first row of a SELECT (NULL: no row), or a
+ * failure; tried once more on a freshly prepared statement. */
+static int run_select(db_inst *in, ap_dbd_t *dbd, dialect d, enum db_query q,
+                      int nargs, const char **args, const char **value,
+                      const char **err, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    int rc = -1, attempt;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        if (!(st = prepared(in, dbd, q, d, err, p))) {
+            return -1;
+        }
+        res = NULL;
+        rc = apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 0, nargs, args);
+        if (rc == 0 && res) {
+            *value = NULL;
+            /* read every row: sequential results must be drained */
+            row = NULL;
+            while (apr_dbd_get_row(dbd->driver, p, res, &row, -1) == 0) {
+                if (!*value) {
+                    const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
+                    *value = v ? apr_pstrdup(p, v) : "";
+                }
+            }
+            return 0;
+        }
+        *err = safe_error(p, dbd, rc);
+        forget(in, dbd, q);
+    }
+    return rc ? rc : -1;
 }
 
 static apr_status_t db_failure(db_inst *in, request_rec *r, server_rec *s,
@@ -367,11 +424,7 @@ static apr_status_t db_load(marten_session_store_instance *in, request_rec *r,
 {
     ap_dbd_t *dbd;
     dialect d;
-    apr_dbd_prepared_t *st;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
     const char *args[2], *err = NULL, *data = NULL;
-    int rc;
 
     if (!mss_id_valid(key)) {
         return APR_NOTFOUND;
@@ -380,21 +433,10 @@ static apr_status_t db_load(marten_session_store_instance *in, request_rec *r,
         return APR_EGENERAL;
     }
     d = dialect_of(dbd->driver);
-    if (!(st = prepared(in, dbd, Q_LOAD, d, &err, r->pool))) {
-        return db_failure(in, r, NULL, Q_LOAD, err);
-    }
     args[0] = key;
     args[1] = sql_time(r->pool, d, apr_time_now());
-    rc = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, &res, st, 0, 2, args);
-    if (rc != 0 || !res) {
-        return db_failure(in, r, NULL, Q_LOAD, safe_error(r->pool, dbd, rc));
-    }
-    /* read every row: sequential results must be drained */
-    while (apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
-        if (!data) {
-            const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
-            data = v ? apr_pstrdup(r->pool, v) : "";
-        }
+    if (run_select(in, dbd, d, Q_LOAD, 2, args, &data, &err, r->pool)) {
+        return db_failure(in, r, NULL, Q_LOAD, err);
     }
     if (!data || !*data) {
         return APR_NOTFOUND;

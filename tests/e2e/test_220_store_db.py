@@ -86,8 +86,10 @@ def backend(request, server_base):
 
 
 def db_snippet(backend, args="cleanup=0", extra=""):
+    # the store's details (driver messages) at debug level, for diagnosis
     return (su.httpd_module("dbd") + su.load_store("dbd") + backend.dbd()
-            + "MartenSessionStore db %s\n" % args + session_on(KEY, extra))
+            + "MartenSessionStore db %s\n" % args + session_on(KEY, extra)
+            + "LogLevel warn marten_session:debug marten_session_dbd:debug\n")
 
 
 @pytest.fixture(scope="module")
@@ -220,35 +222,70 @@ def test_custom_table(module_servers, backend):
     h.stop()
 
 
-def test_marten_postgresql_table_with_time_zone(module_servers, backend):
-    """Marten's own migration makes expires "timestamp with time zone"."""
-    if backend.driver != "pgsql":
-        pytest.skip("PostgreSQL only")
-    backend.sql("CREATE TABLE marten_tz (key VARCHAR(40) PRIMARY KEY, "
-                "data TEXT, expires TIMESTAMP WITH TIME ZONE)")
-    h = module_servers(db_snippet(backend, "table=marten_tz cleanup=0"),
-                       name="db-tz")
+def test_marten_time_column_variants(module_servers, backend):
+    """PostgreSQL: Marten's own migration makes expires "timestamp with time
+    zone". SQLite: crystal-sqlite3 also reads and writes whole-second times
+    ("YYYY-MM-DD HH:MM:SS"), which must compare right with ours."""
+    if backend.driver == "pgsql":
+        backend.sql("CREATE TABLE marten_tz (key VARCHAR(40) PRIMARY KEY, "
+                    "data TEXT, expires TIMESTAMP WITH TIME ZONE)")
+        table, ts = "marten_tz", backend.ts
+    else:
+        backend.sql("CREATE TABLE marten_tz (key VARCHAR(40) PRIMARY KEY, "
+                    "data TEXT, expires TIMESTAMP)")
+        table = "marten_tz"
+
+        def ts(t):
+            return t.astimezone(su.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    h = module_servers(db_snippet(backend, "table=%s cleanup=0" % table),
+                       name="db-tz-" + backend.driver)
     h.start()
     c = h.client()
     before = time.time()
     sid = su.new_session_id(c.api("set", k="a", v="1"))
-    exp = row(backend, sid, "marten_tz")[2]
+    exp = row(backend, sid, table)[2]
     assert before + MAX_AGE - 5 <= exp <= time.time() + MAX_AGE + 5
-    # a Marten row, written as an instant: live one hour, then not
+    # Marten rows: live for an hour, and expired ten minutes ago
     live, dead = su.random_id(), su.random_id()
-    insert(backend, live, {"m": "1"}, su.utc_now() + dt.timedelta(hours=1),
-           "marten_tz")
-    insert(backend, dead, {"m": "1"}, su.utc_now() - dt.timedelta(minutes=10),
-           "marten_tz")
+    for sid_, delta in ((live, dt.timedelta(hours=1)),
+                        (dead, -dt.timedelta(minutes=10))):
+        backend.sql("INSERT INTO %s (key, data, expires) VALUES "
+                    "('%s', '{\"m\":\"1\"}', '%s')"
+                    % (table, sid_, ts(su.utc_now() + delta)))
     assert c.api("get", k="m", request_kw=su.as_visitor(live)).body == b"1"
     r = c.api("get", k="m", request_kw=su.as_visitor(dead))
     assert r.header("X-Test-Found") == "0"
     h.stop()
 
 
+def test_schema_change_while_running(module_servers, backend):
+    """A migration (here: a new column) while connections hold prepared
+    statements: SQLite refuses the old statements ("database schema has
+    changed") until they are prepared again; no request may fail."""
+    backend.sql("CREATE TABLE schema_test (key VARCHAR(40) PRIMARY KEY, "
+                "data TEXT, expires TIMESTAMP)")
+    h = module_servers(db_snippet(backend, "table=schema_test cleanup=0"),
+                       name="db-schema-" + backend.driver)
+    h.start()
+    c = h.client()
+    sid = su.new_session_id(c.api("set", k="a", v="1"))
+    assert c.api("get", k="a").body == b"1"
+    backend.sql("ALTER TABLE schema_test ADD COLUMN note TEXT")
+    backend.sql("CREATE TABLE schema_test_other (id INTEGER)")
+    for i in range(3):
+        assert c.api("get", k="a").body == b"1"
+        assert c.api("set", k="b", v=str(i)).header("X-Test-Rv") == "0"
+        assert json.loads(row(backend, sid, "schema_test")[1]) == {"a": "1", "b": str(i)}
+    old = sid
+    sid = su.new_session_id(c.api("cycle"))
+    assert row(backend, old, "schema_test") is None
+    su.assert_cookie_expired(c.api("flush"))
+    assert row(backend, sid, "schema_test") is None
+    h.stop()
+
+
 def test_two_servers_share_one_database(module_servers, web, backend):
-    if backend.driver != "pgsql":
-        pytest.skip("sharing is shown on PostgreSQL")
+    """Two httpd on one database (on SQLite: one file, one machine)."""
     other = module_servers(db_snippet(backend), name="db-web2-" + backend.driver)
     other.start()
     a = web.client()
@@ -270,8 +307,7 @@ def test_two_servers_share_one_database(module_servers, web, backend):
 
 def test_expired_rows_removed_by_one_process(module_servers, backend):
     h = module_servers(db_snippet(backend, "cleanup=1")
-                       + "StartServers 2\nLogLevel warn marten_session:debug "
-                         "marten_session_dbd:debug\n",
+                       + "StartServers 2\n",
                        name="db-cleanup-" + backend.driver)
     h.start()
     past = su.utc_now() - dt.timedelta(minutes=5)
