@@ -172,7 +172,11 @@ static apr_status_t socache_init(marten_session_store_instance *in, server_rec *
     (void)ptemp;
     in->s = s;
     if (in->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv = ap_global_mutex_create(&in->mutex, NULL, SOCACHE_MUTEX_TYPE, NULL,
+        /* an instance id of its own: virtual hosts may each have a store,
+         * and file-based mutexes are named after type and instance */
+        static unsigned int instances;
+        rv = ap_global_mutex_create(&in->mutex, NULL, SOCACHE_MUTEX_TYPE,
+                                    apr_psprintf(pconf, "%u", ++instances),
                                     s, pconf, 0);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,

@@ -246,3 +246,26 @@ def test_config_rejected(checker, spec, why):
     rc, out = check(checker, spec)
     assert rc != 0, out
     assert "MartenSessionStore" in out and why in out, out
+
+
+def test_virtual_hosts_with_stores_of_their_own(module_servers):
+    """Two virtual hosts, each its own shmcb (and its own mutex)."""
+    vhosts = "".join(
+        "<VirtualHost 127.0.0.1:@PORT@>\n    ServerName %s.test\n"
+        "    MartenSessionStore socache shmcb:@ROOT@/run/%s(256000)\n"
+        "</VirtualHost>\n" % (n, n) for n in ("a", "b"))
+    h = module_servers(socache_snippet("shmcb") + vhosts, name="socache-vhosts")
+    h.start()
+    c = h.client()
+    a = {"headers": {"Host": "a.test"}}
+    b = {"headers": {"Host": "b.test"}}
+    sid = su.new_session_id(c.api("set", k="x", v="on a", request_kw=a))
+    assert c.api("get", k="x", request_kw=a).body == b"on a"
+    r = c.api("get", k="x", request_kw={"headers": {"Host": "b.test"},
+                                         "store": False})
+    assert r.header("X-Test-Found") == "0"      # not in b's cache
+    sid_b = su.new_session_id(c.api("set", k="x", v="on b", request_kw=b))
+    assert sid_b != sid
+    assert c.api("get", k="x", request_kw=b).body == b"on b"
+    assert len(mutex_files(h)) >= 2, os.listdir(h.path("run"))
+    h.stop()
