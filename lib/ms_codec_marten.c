@@ -419,7 +419,16 @@ ms_cookie_status ms_marten_decode(const ms_keyring *kr,
         len = 0;
     if ((st = split_cookie(cookie, len, &dlen, &digest, &glen)) != MS_COOKIE_OK)
         return st;
-    if ((key = verify_mac(kr, cookie, dlen, digest, glen)) < 0)
+    key = verify_mac(kr, cookie, dlen, digest, glen);
+#ifdef MS_FUZZING_SKIP_MAC
+    /* Test hook for tests/fuzz only (never defined for the module or
+     * lib/libmarten.la): a cookie whose MAC does not verify is read with
+     * the first key anyway, so the fuzzer reaches the layers behind the
+     * MAC. Everything else, the MAC computation included, is unchanged. */
+    if (key < 0 && ms_keyring_count(kr) > 0)
+        key = 0;
+#endif
+    if (key < 0)
         return MS_COOKIE_BAD_MAC;
     if (ms_base64_decode_lenient(cookie, dlen, p, &text, &tlen) != APR_SUCCESS)
         return MS_COOKIE_BAD_BASE64;
