@@ -32,7 +32,16 @@ import httpd as H
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 UTC = dt.timezone.utc
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+def _pg_bin():
+    """The bin directory of the newest PostgreSQL installed the Debian way
+    (/usr/lib/postgresql/<version>/bin; 15 on Debian 12)."""
+    import glob
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(re.sub(r"\D", "", p.split("/")[4]) or 0))
+    return os.path.dirname(found[-1]) if found else "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = _pg_bin()
 APR_DBD_DIR = "/usr/lib/x86_64-linux-gnu/apr-util-1"
 
 # The table of marten-db-session, as the issue gives it.
