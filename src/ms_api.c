@@ -38,6 +38,8 @@ static const char *marten_session_get(request_rec *r, const char *key)
 static apr_status_t marten_session_set(request_rec *r, const char *key, const char *value)
 {
     ms_session *ms = ms_session_for(r);
+    apr_table_t *t;
+    const char *old;
 
     if (!ms) {
         return APR_ENOTIMPL;
@@ -45,7 +47,19 @@ static apr_status_t marten_session_set(request_rec *r, const char *key, const ch
     if (!key || !*key || !value) {
         return APR_EINVAL;
     }
-    apr_table_set(ms_session_load(ms, r), key, value);
+    t = ms_session_load(ms, r);
+    old = apr_table_get(t, key);
+    apr_table_set(t, key, value);
+    if (!ms_session_fits(ms, r, NULL)) {
+        /* put it back as it was (apr_table_set keeps the key's place) */
+        if (old) {
+            apr_table_set(t, key, old);
+        }
+        else {
+            apr_table_unset(t, key);
+        }
+        return APR_ENOSPC;
+    }
     ms_session_mark_modified(ms);
     return APR_SUCCESS;
 }

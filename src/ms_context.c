@@ -3,6 +3,10 @@
 #include "ms_store.h"
 #include "ms_secure.h"
 #include "ms_json.h"
+#include "ms_store_cookie.h"
+#include "ms_chunks.h"
+#include "ms_lifetime.h"
+#include "ms_meta.h"
 
 #include "http_protocol.h"
 #include "http_request.h"
@@ -78,9 +82,98 @@ static const char *read_cookie(request_rec *top, const char *name)
     return cs.value;
 }
 
+/* The name of chunk i: <name>, <name>_1, <name>_2, ... */
+static const char *chunk_name(const ms_dir_conf *d, int i, apr_pool_t *p)
+{
+    return i == 0 ? ms_dir_cookie_name(d)
+                  : apr_psprintf(p, "%s_%d", ms_dir_cookie_name(d), i);
+}
+
+/* The session cookie's value, joined from its chunks. A set whose count
+ * does not match the chunks present is no session (*bad set). */
+static const char *read_session_cookie(request_rec *top, const ms_dir_conf *d,
+                                       int *bad)
+{
+    const char *first = read_cookie(top, ms_dir_cookie_name(d)), *rest;
+    int max_n = ms_dir_chunks(d), n, i;
+    char *joined;
+
+    *bad = 0;
+    if (!first || max_n == 1) {
+        return first;
+    }
+    n = ms_chunks_count(first, max_n, &rest);
+    joined = apr_pstrdup(top->pool, rest);
+    for (i = 1; i < n; i++) {
+        const char *c = read_cookie(top, chunk_name(d, i, top->pool));
+        if (!c) {
+            n = 0;
+            break;
+        }
+        joined = apr_pstrcat(top->pool, joined, c, NULL);
+    }
+    if (n == 0 || (n < max_n && read_cookie(top, chunk_name(d, n, top->pool)))) {
+        *bad = 1;
+        return first;
+    }
+    return joined;
+}
+
 static const char *store_name(const ms_server_conf *sc)
 {
     return ms_store_of(sc)->name;
+}
+
+static ms_lifetime_policy policy_of(const ms_dir_conf *d)
+{
+    ms_lifetime_policy pol;
+
+    pol.idle = ms_dir_idle_timeout(d);
+    pol.max_lifetime = ms_dir_max_lifetime(d);
+    pol.touch_interval = ms_dir_touch_interval(d) == MS_UNSET
+                         ? -1 : ms_dir_touch_interval(d);
+    return pol;
+}
+
+/* Server-side stores carry the times in the payload only when a timeout
+ * needs them, so their records stay plain JSON otherwise. */
+static int times_wanted(const ms_dir_conf *d)
+{
+    return ms_dir_idle_timeout(d) > 0 || ms_dir_max_lifetime(d) > 0;
+}
+
+/* Load through the store; *issued and *seen are the authenticated times
+ * (0 when unknown). */
+static apr_status_t load_payload(ms_session *ms, request_rec *r,
+                                 const char **payload, apr_time_t *expires,
+                                 apr_time_t *issued, apr_time_t *seen)
+{
+    const ms_server_conf *sc = ms_server_conf_get(r->server);
+    const marten_session_store *store = ms_store_of(sc);
+    apr_int64_t idle = ms_dir_idle_timeout(ms->conf);
+    apr_status_t rv;
+    int sealed = 0;
+
+    *issued = *seen = 0;
+    if (store == &ms_store_cookie) {
+        rv = ms_cookie_open(r, ms->key_in, payload, expires, issued, seen,
+                            &sealed);
+        if (rv == APR_SUCCESS && !sealed && idle > 0 && *expires) {
+            /* A Marten cookie carries the idle deadline as its expiry
+             * (ms_session_finish), so it was last seen idle before. */
+            *seen = *expires - apr_time_from_sec(idle);
+            if (*seen < 0) {
+                *seen = 0;
+            }
+        }
+        return rv;
+    }
+    rv = store->load(ms_store_instance_of(sc), r, ms->key_in, payload, expires);
+    if (rv == APR_SUCCESS
+        && !(*payload = ms_meta_unwrap(*payload, r->pool, issued, seen))) {
+        return APR_NOTFOUND;
+    }
+    return rv;
 }
 
 apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
@@ -88,10 +181,13 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
     request_rec *top = client_request(r);
     const ms_server_conf *sc;
     const char *payload = NULL;
-    apr_time_t expires = 0;
+    apr_time_t expires = 0, issued = 0, seen = 0, now = apr_time_now();
+    ms_lifetime_policy pol = policy_of(ms->conf);
+    ms_lifetime_status ls;
     apr_table_t *loaded;
     apr_status_t rv;
     ms_json_status js;
+    int bad_set;
 
     ms->accessed = 1;
     if (ms->loaded) {
@@ -99,13 +195,18 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
     }
     ms->loaded = 1;
     ms->data = apr_table_make(top->pool, 8);
-    ms->key_in = read_cookie(top, ms_dir_cookie_name(ms->conf));
+    ms->key_in = read_session_cookie(top, ms->conf, &bad_set);
     if (!ms->key_in) {
         return ms->data;
     }
+    if (bad_set) {
+        ms->key_rejected = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "MS00105: session cookie chunks missing or extra");
+        return ms->data;
+    }
     sc = ms_server_conf_get(r->server);
-    rv = ms_store_of(sc)->load(ms_store_instance_of(sc), r, ms->key_in,
-                               &payload, &expires);
+    rv = load_payload(ms, r, &payload, &expires, &issued, &seen);
     if (rv == APR_NOTFOUND) {
         ms->key_rejected = 1;
     }
@@ -125,13 +226,20 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
                       "MS00102: session data not accepted: %s",
                       ms_json_status_str(js));
     }
-    else if (expires && expires <= apr_time_now()) {
+    else if (expires && expires <= now) {
         /* A store must not return expired sessions; do not trust it to. */
         ms->key_rejected = 1;
+    }
+    else if ((ls = ms_lifetime_check(&pol, issued, seen, now)) != MS_LIFETIME_OK) {
+        ms->key_rejected = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "MS00104: session ended: %s", ms_lifetime_status_str(ls));
     }
     else {
         ms->data = loaded;
         ms->loaded_expires = expires;
+        ms->issued = issued;
+        ms->seen = seen;
     }
     return ms->data;
 }
@@ -168,16 +276,14 @@ static int answered_500(const request_rec *r)
     return 0;
 }
 
-/* Add Set-Cookie unless the browser would drop it; returns 0 if refused. */
-static int send_cookie(ms_session *ms, request_rec *r, const char *value,
-                       apr_time_t expires, apr_time_t now)
+static ms_set_cookie cookie_attrs(const ms_session *ms, request_rec *r,
+                                  const char *name, const char *value,
+                                  apr_time_t expires)
 {
     const ms_dir_conf *d = ms->conf;
     ms_set_cookie c;
-    const char *header;
-    apr_size_t len;
 
-    c.name = ms_dir_cookie_name(d);
+    c.name = name;
     c.value = value;
     c.domain = d->cookie_domain;
     c.path = ms_dir_cookie_path(d);
@@ -185,22 +291,107 @@ static int send_cookie(ms_session *ms, request_rec *r, const char *value,
     c.secure = ms_secure_for(d, r);
     c.http_only = ms_dir_http_only(d);
     c.same_site = ms_dir_same_site(d);
-    header = ms_set_cookie_build(&c, now, r->pool);
-    len = strlen(header);
-    if (len > MS_COOKIE_LIMIT) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "MS00202: the session cookie would be %" APR_SIZE_T_FMT
-                      " bytes, over the browser limit of %d; not sent, the client "
-                      "keeps its previous cookie", len, MS_COOKIE_LIMIT);
+    return c;
+}
+
+/* Room for the value in each chunk's Set-Cookie: the limit less the exact
+ * length of that header with an empty value (attributes included). */
+static void chunk_caps(const ms_session *ms, request_rec *r, apr_time_t expires,
+                       apr_time_t now, apr_size_t *caps, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        ms_set_cookie c = cookie_attrs(ms, r, chunk_name(ms->conf, i, r->pool),
+                                       "", expires);
+        apr_size_t empty = strlen(ms_set_cookie_build(&c, now, r->pool));
+        caps[i] = empty < MS_COOKIE_LIMIT ? MS_COOKIE_LIMIT - empty : 0;
+    }
+}
+
+/* The chunks for value, or NULL (logged) when even MartenSessionCookieChunks
+ * cookies cannot hold it. */
+static apr_array_header_t *split_value(const ms_session *ms, request_rec *r,
+                                       const char *value, apr_time_t expires,
+                                       apr_time_t now, const char *what)
+{
+    apr_size_t caps[MS_MAX_CHUNKS] = { 0 }, len = strlen(value);
+    int n = ms_dir_chunks(ms->conf), i;
+    apr_array_header_t *chunks;
+
+    chunk_caps(ms, r, expires, now, caps, n);
+    chunks = ms_chunks_split(value, len, caps, n, r->pool);
+    if (!chunks && what) {
+        apr_size_t size = len;
+        for (i = 0; i < n; i++) {
+            size += MS_COOKIE_LIMIT - caps[i];   /* each header's attributes */
+        }
+        if (n == 1) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "MS00202: the session cookie would be %" APR_SIZE_T_FMT
+                          " bytes, over the browser limit of %d; %s", size,
+                          MS_COOKIE_LIMIT, what);
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "MS00202: the session cookie would be %" APR_SIZE_T_FMT
+                          " bytes in %d cookies, over the browser limit of %d "
+                          "each; %s", size, n, MS_COOKIE_LIMIT, what);
+        }
+    }
+    return chunks;
+}
+
+/* Expire chunks first..MS_MAX_CHUNKS that the client sent. */
+static void expire_chunks_from(ms_session *ms, request_rec *r, int first,
+                               apr_time_t now)
+{
+    request_rec *top = client_request(r);
+    int i, n = ms_dir_chunks(ms->conf);
+
+    for (i = first > 0 ? first : 1; i < n; i++) {
+        const char *name = chunk_name(ms->conf, i, r->pool);
+        if (read_cookie(top, name)) {
+            ms_set_cookie c = cookie_attrs(ms, r, name, "",
+                                           now - apr_time_from_sec(MS_ONE_YEAR));
+            apr_table_addn(r->err_headers_out, "Set-Cookie",
+                           ms_set_cookie_build(&c, now, r->pool));
+        }
+    }
+}
+
+/* Add the Set-Cookie header(s) unless the browser would drop one; returns
+ * 0 if refused (nothing sent: the client keeps its cookies as they are). */
+static int send_cookie(ms_session *ms, request_rec *r, const char *value,
+                       apr_time_t expires, apr_time_t now)
+{
+    apr_array_header_t *chunks = split_value(
+        ms, r, value, expires, now, "not sent, the client keeps its previous cookie");
+    int i;
+
+    if (!chunks) {
         return 0;
     }
-    apr_table_addn(r->err_headers_out, "Set-Cookie", header);
+    for (i = 0; i < chunks->nelts; i++) {
+        ms_set_cookie c = cookie_attrs(ms, r, chunk_name(ms->conf, i, r->pool),
+                                       APR_ARRAY_IDX(chunks, i, const char *),
+                                       expires);
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       ms_set_cookie_build(&c, now, r->pool));
+    }
+    /* a smaller session than last time: the surplus chunks must go */
+    expire_chunks_from(ms, r, chunks->nelts, now);
     return 1;
 }
 
 static void expire_cookie(ms_session *ms, request_rec *r, apr_time_t now)
 {
-    send_cookie(ms, r, "", now - apr_time_from_sec(MS_ONE_YEAR), now);
+    ms_set_cookie c = cookie_attrs(ms, r, ms_dir_cookie_name(ms->conf), "",
+                                   now - apr_time_from_sec(MS_ONE_YEAR));
+
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   ms_set_cookie_build(&c, now, r->pool));
+    expire_chunks_from(ms, r, 1, now);
 }
 
 /* Direct edits of the table from marten_session_table() count as changes. */
@@ -210,18 +401,66 @@ static int table_changed(const ms_session *ms, apr_pool_t *p)
         && strcmp(ms->snapshot, ms_table_to_json(ms->data, p, NULL)) != 0;
 }
 
+static int is_cookie_store(request_rec *r)
+{
+    return ms_store_of(ms_server_conf_get(r->server)) == &ms_store_cookie;
+}
+
+static apr_time_t whole_seconds_now(void)
+{
+    return apr_time_from_sec(apr_time_sec(apr_time_now()));
+}
+
+/* The expiry a save made now gets (whole seconds). */
+static apr_time_t save_expiry(const ms_session *ms, request_rec *r,
+                              apr_time_t issued, apr_time_t now)
+{
+    ms_lifetime_policy pol = policy_of(ms->conf);
+    apr_int64_t lifetime = ms->expires_in > 0 ? ms->expires_in
+                                              : ms_dir_max_age(ms->conf);
+    /* Marten's format has no last-seen time: its expiry is the idle limit */
+    int idle_in_expiry = is_cookie_store(r)
+                         && ms_dir_format(ms->conf) == MS_FORMAT_MARTEN;
+
+    return ms_lifetime_expires(&pol, issued, now, lifetime, idle_in_expiry);
+}
+
+int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
+{
+    apr_time_t now = whole_seconds_now();
+    apr_time_t expires = save_expiry(ms, r, now, now);
+    const char *payload;
+    apr_size_t len;
+    char *filler;
+
+    if (!is_cookie_store(r) || !ms->data || apr_is_empty_table(ms->data)) {
+        return 1;
+    }
+    payload = ms_table_to_json(ms->data, r->pool, NULL);
+    len = ms_cookie_value_length(ms_dir_format(ms->conf), strlen(payload));
+    if (len > (apr_size_t)MS_MAX_CHUNKS * MS_COOKIE_LIMIT) {
+        return 0;
+    }
+    /* any value of the exact length splits the same way */
+    filler = apr_palloc(r->pool, len + 1);
+    memset(filler, 'x', len);
+    filler[len] = '\0';
+    return split_value(ms, r, filler, ms->browser_close == 1 ? 0 : expires,
+                       now, what) != NULL;
+}
+
 void ms_session_finish(ms_session *ms, request_rec *r)
 {
     const ms_server_conf *sc = ms_server_conf_get(r->server);
     const marten_session_store *store = ms_store_of(sc);
     marten_session_store_instance *inst = ms_store_instance_of(sc);
     /* whole seconds, so Max-Age is exactly the lifetime */
-    apr_time_t now = apr_time_from_sec(apr_time_sec(apr_time_now()));
+    apr_time_t now = whole_seconds_now();
+    ms_lifetime_policy pol = policy_of(ms->conf);
     const char *payload, *key, *new_key = NULL;
-    apr_int64_t lifetime;
-    apr_time_t expires;
+    apr_time_t expires, issued;
     apr_status_t rv;
-    int old_key_valid;
+    int old_key_valid, touch = 0;
 
     if (ms->saved || !ms->loaded) {
         return;                       /* saved already, or never touched */
@@ -249,16 +488,35 @@ void ms_session_finish(ms_session *ms, request_rec *r)
         return;
     }
     if (!ms->modified) {
-        return;
+        /* Keep the idle clock going, at most once per touch interval, and
+         * only for a session that was loaded valid (never re-create one). */
+        if (!old_key_valid || !ms_lifetime_touch_due(&pol, ms->seen, now)) {
+            return;
+        }
+        touch = 1;
     }
     if (ms->new_key && old_key_valid && store->destroy) {
         store->destroy(inst, r, ms->key_in);
     }
     key = (ms->new_key || !old_key_valid) ? NULL : ms->key_in;
-    lifetime = ms->expires_in > 0 ? ms->expires_in : ms_dir_max_age(ms->conf);
-    expires = apr_time_from_sec(apr_time_sec(now) + lifetime);
+    /* a new session, or a new key after a login, starts the lifetime */
+    issued = (key && ms->issued) ? ms->issued : now;
+    expires = save_expiry(ms, r, issued, now);
+    if (touch && ms->loaded_expires && ms->loaded_expires < expires
+        && !(is_cookie_store(r) && ms_dir_format(ms->conf) == MS_FORMAT_MARTEN)) {
+        expires = ms->loaded_expires;  /* a touch moves only the idle clock */
+    }
     payload = ms_table_to_json(ms->data, r->pool, NULL);
-    rv = store->save(inst, r, key, payload, expires, &new_key);
+    if (store == &ms_store_cookie) {
+        rv = ms_cookie_seal(r, ms_dir_format(ms->conf), payload, issued, now,
+                            expires, &new_key);
+    }
+    else {
+        if (times_wanted(ms->conf)) {
+            payload = ms_meta_wrap(payload, issued, now, r->pool);
+        }
+        rv = store->save(inst, r, key, payload, expires, &new_key);
+    }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "MS00201: MartenSessionStore %s: cannot save the session; "

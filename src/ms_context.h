@@ -11,6 +11,8 @@ typedef struct ms_session {
     apr_table_t *data;            /* the live session table (once loaded) */
     const char *snapshot;         /* data when the table was handed out, as JSON */
     apr_time_t loaded_expires;
+    apr_time_t issued;            /* authenticated start; 0: unknown */
+    apr_time_t seen;              /* authenticated last save or touch; 0: unknown */
     apr_int64_t expires_in;       /* seconds; 0: MartenSessionCookieMaxAge */
     int browser_close;            /* MS_UNSET, 0 or 1 */
     unsigned loaded : 1;
@@ -37,6 +39,12 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r);
 void ms_session_mark_modified(ms_session *ms);
 void ms_session_flush(ms_session *ms, request_rec *r);
 void ms_session_cycle(ms_session *ms, request_rec *r);
+
+/* Would the session, as it is now, fit in the cookie(s) the browser keeps?
+ * Always for server-side stores (the cookie carries only the key). When it
+ * would not and what is given, an MS00202 error with the size and the limit
+ * ends with what (what was done instead). */
+int ms_session_fits(ms_session *ms, request_rec *r, const char *what);
 
 /* Called once per client request when the response starts: Vary, store
  * save or destroy, and the Set-Cookie header. r is the final request. */

@@ -17,7 +17,16 @@ static apr_status_t session_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     ms_session *ms;
 
     ms_headers_apply(f->r);
-    if ((ms = ms_session_existing(f->r)) != NULL) {
+    ms = ms_session_existing(f->r);
+    if (!ms && ms_dir_idle_timeout(ms_dir_conf_get(f->r)) > 0) {
+        /* With an idle timeout every request is activity: read the session
+         * so a due touch can refresh it. */
+        ms = ms_session_for(f->r);
+    }
+    if (ms && !ms->loaded && ms_dir_idle_timeout(ms->conf) > 0) {
+        ms_session_load(ms, f->r);
+    }
+    if (ms) {
         ms_session_finish(ms, f->r);
         if (ms_dir_env(ms->conf)) {
             ms_env_refresh_notes(ms, f->r);

@@ -68,6 +68,32 @@ static void apply(ms_session *ms, request_rec *r, const ms_writeback *wb)
     ms_session_mark_modified(ms);
 }
 
+static int copy_back(void *baton, const char *key, const char *value)
+{
+    apr_table_add(baton, key, value);
+    return 1;
+}
+
+/* All or nothing here too: a response whose write-backs would make the
+ * session too big for its cookie applies none of them. */
+static void apply_if_fits(ms_session *ms, request_rec *r, const ms_writeback *wb)
+{
+    apr_table_t *before = apr_table_copy(r->pool, ms_session_load(ms, r));
+    ms_session saved = *ms;
+
+    apply(ms, r, wb);
+    if (ms_session_fits(ms, r, "none of this response's write-back headers "
+                        "was applied, the client keeps its previous cookie")) {
+        return;
+    }
+    /* the same table object: another module may hold it */
+    apr_table_clear(ms->data);
+    apr_table_do(copy_back, ms->data, before, NULL);
+    before = ms->data;
+    *ms = saved;
+    ms->data = before;
+}
+
 void ms_headers_apply(request_rec *r)
 {
     const ms_dir_conf *d = ms_dir_conf_get(r);
@@ -103,7 +129,7 @@ void ms_headers_apply(request_rec *r)
         return;
     }
     if ((ms = ms_session_for(r)) != NULL) {
-        apply(ms, r, c.wb);
+        apply_if_fits(ms, r, c.wb);
     }
 }
 
