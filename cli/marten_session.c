@@ -2,7 +2,8 @@
  *
  *   marten-session genkey
  *   marten-session decode [--key-file FILE] COOKIE|-
- *   marten-session encode [--key-file FILE] [--max-age SECONDS] JSON|-
+ *   marten-session encode [--key-file FILE] [--max-age SECONDS]
+ *                         [--format marten|sealed] JSON|-
  *
  * Built on lib/ (the same codec, keyring and JSON code as the module) with
  * APR and OpenSSL only: no httpd header. Secrets never come from the
@@ -27,6 +28,7 @@
 #include <openssl/rand.h>
 
 #include "ms_codec_marten.h"
+#include "ms_codec_sealed.h"
 #include "ms_json.h"
 #include "ms_keyring.h"
 #include "ms_time.h"
@@ -59,9 +61,11 @@ static void usage(FILE *out)
 "      Print the session inside a session cookie value (first line: the\n"
 "      JSON), when it expires and which key verified it; or the exact reason\n"
 "      the cookie is not accepted.\n"
-"  %s encode [--key-file FILE] [--max-age SECONDS] [--format marten] JSON\n"
+"  %s encode [--key-file FILE] [--max-age SECONDS] [--format FORMAT] JSON\n"
 "      Print a session cookie value holding JSON (an object of strings),\n"
-"      expiring in SECONDS (default %d, as MartenSessionCookieMaxAge).\n"
+"      expiring in SECONDS (default %d, as MartenSessionCookieMaxAge), in\n"
+"      FORMAT marten (the default: Marten's cookie store) or sealed (as\n"
+"      MartenSessionCookieFormat sealed writes it). decode reads both.\n"
 "\n"
 "COOKIE or JSON '-' reads it from standard input.\n"
 "\n"
@@ -325,12 +329,66 @@ static void print_time(const char *label, apr_time_t t, apr_time_t now)
     apr_int64_t delta = apr_time_sec(t) - apr_time_sec(now);
 
     ms_time_format_rfc3339(t, when);
-    if (delta >= 0) {
+    if (delta > 0) {
         printf("%s: %s (in %" APR_INT64_T_FMT " s)\n", label, when, delta);
     }
     else {
         printf("%s: %s (%" APR_INT64_T_FMT " s ago)\n", label, when, -delta);
     }
+}
+
+static void print_key(const ms_keyring *kr, int key_index)
+{
+    printf("key: %d of %d%s\n", key_index + 1, ms_keyring_count(kr),
+           key_index > 0 ? " (an old key: the module re-signs it with key 1 "
+                           "on the next change)" : "");
+}
+
+/* A value in the sealed format ("S1." prefix). */
+static int decode_sealed(const ms_keyring *kr, const char *cookie, apr_time_t now,
+                         apr_pool_t *p)
+{
+    ms_sealed_times times;
+    ms_sealed_status st;
+    ms_json_status js;
+    apr_table_t *table;
+    char *plaintext = NULL;
+    apr_size_t plen = 0;
+    int key_index = -1;
+
+    memset(&times, 0, sizeof(times));
+    st = ms_sealed_decode(kr, cookie, strlen(cookie), now, p, &plaintext, &plen,
+                          &times, &key_index);
+    if (st == MS_SEALED_EXPIRED
+        && ms_sealed_decode(kr, cookie, strlen(cookie), 0, p, &plaintext, &plen,
+                            &times, &key_index) == MS_SEALED_OK) {
+        char when[MS_RFC3339_LEN + 1];
+        ms_time_format_rfc3339(times.expires, when);
+        fprintf(stderr, "%s: invalid cookie: expired at %s (%" APR_INT64_T_FMT
+                " s ago)\n", prog, when,
+                apr_time_sec(now) - apr_time_sec(times.expires));
+        return EXIT_INVALID;
+    }
+    if (st != MS_SEALED_OK) {
+        fprintf(stderr, "%s: invalid cookie: sealed format: %s%s\n", prog,
+                ms_sealed_status_str(st),
+                st == MS_SEALED_UNKNOWN_KEY || st == MS_SEALED_BAD_TAG
+                    ? " (another key sealed it, or it was changed)" : "");
+        return EXIT_INVALID;
+    }
+    if ((js = ms_json_to_table(plaintext, plen, p, &table)) != MS_JSON_OK) {
+        fprintf(stderr, "%s: invalid cookie: the session data is not accepted: %s\n",
+                prog, ms_json_status_str(js));
+        return EXIT_INVALID;
+    }
+    fwrite(plaintext, 1, plen, stdout);
+    printf("\n");
+    print_time("expires", times.expires, now);
+    print_time("issued", times.issued, now);
+    print_time("seen", times.seen, now);
+    printf("format: sealed\n");
+    print_key(kr, key_index);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
 static int cmd_decode(int argc, char **argv, apr_pool_t *p)
@@ -360,6 +418,9 @@ static int cmd_decode(int argc, char **argv, apr_pool_t *p)
     cookie = trim(input);
     if ((rc = load_keys(o.key_file, p, &kr)) != EXIT_OK) {
         return rc;
+    }
+    if (ms_sealed_is(cookie, strlen(cookie))) {
+        return decode_sealed(kr, cookie, now, p);
     }
     st = ms_marten_decode(kr, cookie, strlen(cookie), now, p, &plaintext, &plen,
                           &expires, &key_index);
@@ -398,9 +459,8 @@ static int cmd_decode(int argc, char **argv, apr_pool_t *p)
     else {
         printf("expires: never (old cookie form without an expiry)\n");
     }
-    printf("key: %d of %d%s\n", key_index + 1, ms_keyring_count(kr),
-           key_index > 0 ? " (an old key: the module re-signs it with key 1 "
-                           "on the next change)" : "");
+    printf("format: marten\n");
+    print_key(kr, key_index);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
@@ -413,20 +473,16 @@ static int cmd_encode(int argc, char **argv, apr_pool_t *p)
     apr_int64_t max_age = DEFAULT_MAX_AGE;
     apr_table_t *table;
     apr_size_t jlen;
-    apr_time_t expires;
+    apr_time_t expires, now;
+    apr_status_t rv;
     ms_json_status js;
     int rc;
 
     if ((rc = parse_options(argc, argv, 1, &o)) != EXIT_OK) {
         return rc;
     }
-    if (o.format && strcmp(o.format, "marten") != 0) {
-        if (strcmp(o.format, "sealed") == 0) {
-            fprintf(stderr, "%s: --format sealed is not available in this build "
-                    "(only marten)\n", prog);
-            return EXIT_USAGE;
-        }
-        return usage_error("unknown --format '%s' (marten)", o.format);
+    if (o.format && strcmp(o.format, "marten") != 0 && strcmp(o.format, "sealed") != 0) {
+        return usage_error("unknown --format '%s' (marten or sealed)", o.format);
     }
     if (o.max_age) {
         char *end = NULL;
@@ -455,8 +511,19 @@ static int cmd_encode(int argc, char **argv, apr_pool_t *p)
     }
     /* Written the way the module writes it (Crystal's form, each key once). */
     json = ms_table_to_json(table, p, &jlen);
-    expires = apr_time_from_sec(apr_time_sec(apr_time_now()) + max_age);
-    if (ms_marten_encode(kr, json, jlen, expires, NULL, p, &cookie) != APR_SUCCESS) {
+    now = apr_time_from_sec(apr_time_sec(apr_time_now()));
+    expires = now + apr_time_from_sec(max_age);
+    if (o.format && strcmp(o.format, "sealed") == 0) {
+        ms_sealed_times times;
+        times.issued = now;
+        times.seen = now;
+        times.expires = expires;
+        rv = ms_sealed_encode(kr, json, jlen, &times, NULL, p, &cookie);
+    }
+    else {
+        rv = ms_marten_encode(kr, json, jlen, expires, NULL, p, &cookie);
+    }
+    if (rv != APR_SUCCESS) {
         fprintf(stderr, "%s: encoding failed\n", prog);
         return EXIT_INTERNAL;
     }

@@ -14,6 +14,7 @@ import time
 import pytest
 
 import marten_codec as mc
+import sealed_codec
 from common import KEY, OLD_KEY, OTHER_KEY
 
 ENV_KEY = "MARTEN_SESSION_SECRET_KEY"
@@ -68,7 +69,7 @@ def test_help_documents_commands_and_exit_codes(cli):
     (), ("frobnicate",), ("genkey", "extra"), ("decode",), ("encode",),
     ("decode", "--bogus", "x"), ("decode", "a", "b"), ("decode", "--key-file"),
     ("encode", "--max-age", "0", "{}"), ("encode", "--max-age", "12x", "{}"),
-    ("encode", "--format", "json", "{}"),
+    ("encode", "--format", "json", "{}"), ("encode", "--format"),
     # keys never on the command line
     ("decode", "--key", KEY, "cookie"),
 ])
@@ -112,7 +113,7 @@ def test_decode_prints_session_expiry_and_key(cli):
     assert lines[0] == '{"user_id":"42","name":"Ada L\u00f6w"}'
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
     assert re.fullmatch(r"expires: %s \(in (\d+) s\)" % when, lines[1]), lines
-    assert lines[2] == "key: 1 of 1"
+    assert lines[2:] == ["format: marten", "key: 1 of 1"]
     assert r.stderr == ""
 
 
@@ -267,10 +268,68 @@ def test_encode_refuses_what_is_not_a_session(cli, json_text):
     assert r.stdout == "" and "not a session" in r.stderr
 
 
-def test_encode_format(cli):
-    assert cli("encode", "--format", "marten", "{}", key=KEY).returncode == 0
-    r = cli("encode", "--format", "sealed", "{}", key=KEY)
-    assert r.returncode == 2 and "not available in this build" in r.stderr
+def test_encode_format_marten_is_the_default(cli):
+    r = cli("encode", "--format", "marten", '{"a":"1"}', key=KEY)
+    assert r.returncode == 0
+    assert mc.decode_session(KEY, r.stdout.strip())[0] == {"a": "1"}
+
+
+# --- the sealed format (MartenSessionCookieFormat sealed) ------------------------
+
+def test_encode_sealed_read_by_the_independent_codec(cli):
+    before = int(time.time())
+    r = cli("encode", "--format", "sealed", "--max-age", "600", '{"user_id":"42"}', key=KEY)
+    assert r.returncode == 0, r
+    cookie = r.stdout.strip()
+    assert cookie.startswith("S1.")
+    plain, times = sealed_codec.decode(KEY, cookie)
+    assert plain == b'{"user_id":"42"}'
+    assert before <= times["issued"] == times["seen"] <= int(time.time())
+    assert times["expires"] == times["issued"] + 600
+
+
+def test_decode_sealed(cli):
+    now = int(time.time())
+    cookie = sealed_codec.encode(OLD_KEY, '{"a":"b"}', now - 50, now - 10, now + 100)
+    r = cli("decode", cookie, key=KEY + "\n" + OLD_KEY)
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert lines[0] == '{"a":"b"}'
+    assert re.fullmatch(r"expires: \S+ \(in \d+ s\)", lines[1])
+    assert re.fullmatch(r"issued: \S+ \(\d+ s ago\)", lines[2])
+    assert re.fullmatch(r"seen: \S+ \(\d+ s ago\)", lines[3])
+    assert lines[4:] == ["format: sealed", "key: 2 of 2 (an old key: the module "
+                         "re-signs it with key 1 on the next change)"]
+
+
+def test_decode_sealed_reasons(cli):
+    now = int(time.time())
+    good = sealed_codec.encode(KEY, '{"a":"b"}', now, now, now + 100)
+    cases = [
+        (sealed_codec.encode(OTHER_KEY, "{}", now, now, now + 100),
+         "sealed format: key id of no configured key (another key sealed it, "
+         "or it was changed)"),
+        (good[:-2] + ("AA" if good[-2:] != "AA" else "BA"),
+         "sealed format: authentication failed (another key sealed it, or it "
+         "was changed)"),
+        ("S1.!!", "sealed format: bad base64url"),
+        ("S1.AAAA", "sealed format: shorter than a sealed header"),
+    ]
+    for cookie, reason in cases:
+        r = cli("decode", cookie, key=KEY)
+        assert r.returncode == 1, (cookie, r)
+        assert r.stderr == "marten-session: invalid cookie: %s\n" % reason
+    expired = sealed_codec.encode(KEY, "{}", now - 100, now - 100, now - 5)
+    r = cli("decode", expired, key=KEY)
+    assert r.returncode == 1
+    assert re.fullmatch(r"marten-session: invalid cookie: expired at \S+ \(\d+ s ago\)\n",
+                        r.stderr), r.stderr
+
+
+def test_sealed_round_trip_through_the_cli(cli):
+    cookie = cli("encode", "--format", "sealed", '{"k":"v"}', key=KEY).stdout.strip()
+    r = cli("decode", cookie, key=KEY)
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == '{"k":"v"}'
 
 
 # --- round trips with a real httpd ---------------------------------------------
