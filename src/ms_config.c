@@ -163,6 +163,27 @@ static int prefix_problem(const section_note *n, apr_pool_t *p, server_rec *s)
     return 1;
 }
 
+/* Marten's format carries one time, the expiry: the idle deadline fits in
+ * it, the session's start does not. Server-side stores keep both times in
+ * their payload, whatever the cookie format. */
+static int lifetime_problem(const section_note *n, apr_pool_t *p, server_rec *s)
+{
+    const ms_dir_conf *d = ms_config_merge_dir(
+        p, ap_get_module_config(n->server->lookup_defaults,
+                                &marten_session_module), (void *)n->dir);
+
+    if (ms_dir_max_lifetime(d) == 0 || ms_dir_format(d) == MS_FORMAT_SEALED
+        || ms_server_conf_get(n->server)->store) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                 "MS00306: MartenSessionMaxLifetime (%s:%u) needs "
+                 "MartenSessionCookieFormat sealed with the cookie store: a "
+                 "Marten cookie cannot carry the time the session began",
+                 n->file, n->line);
+    return 1;
+}
+
 int ms_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                     server_rec *s)
 {
@@ -173,6 +194,7 @@ int ms_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         const section_note *n = &APR_ARRAY_IDX(sections, i, section_note);
 
         failed |= prefix_problem(n, ptemp, s);
+        failed |= lifetime_problem(n, ptemp, s);
 
         if (n->dir->enabled == 1 && !ms_server_conf_get(n->server)->keyring) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
