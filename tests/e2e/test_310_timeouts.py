@@ -1,0 +1,208 @@
+"""MartenSessionIdleTimeout, MartenSessionMaxLifetime and the touch
+throttle (MartenSessionTouchInterval), enforced from authenticated times:
+the sealed cookie's own times, the Marten cookie's signed expiry, and the
+reserved times member of a server-side store's payload. Times are whole
+seconds, so the tests wait whole seconds."""
+
+import json
+import time
+
+import pytest
+
+import marten_codec as mc
+import sealed_codec as sc
+import stores_util as su
+from common import KEY, handler_location, session_on
+
+
+CONF = "\n".join([
+    session_on(KEY, "MartenSessionCookieFormat sealed"),
+    handler_location("/idle", "MartenSessionIdleTimeout 3",
+                     "MartenSessionTouchInterval 2"),
+    handler_location("/life", "MartenSessionMaxLifetime 3"),
+    handler_location("/midle", "MartenSessionCookieFormat marten",
+                     "MartenSessionCookieName msid",
+                     "MartenSessionIdleTimeout 3",
+                     "MartenSessionTouchInterval 1"),
+])
+
+
+@pytest.fixture(scope="module")
+def srv(module_servers):
+    return module_servers(CONF, name="timeouts", start=True)
+
+
+def times_of(value):
+    return sc.decode(KEY, value)[1]
+
+
+def found(r):
+    return r.header("X-Test-Found") == "1"
+
+
+def test_idle_clock_touched_at_most_once_per_interval(srv):
+    cl = srv.client()
+    first = cl.api("set", k="a", v="1", prefix="/idle").cookie("sessionid")
+    t0 = times_of(first.value)
+    cookies, requests = [], 0
+    end = time.time() + 3.6
+    while time.time() < end:
+        r = cl.api("noop", prefix="/idle")
+        requests += 1
+        cookies += r.set_cookies
+        time.sleep(0.2)
+    assert requests >= 12
+    # each touch is due 2 s after the last one: 1 or 2 in 3.6 s, not 12
+    assert 1 <= len(cookies) <= 2, [c.raw for c in cookies]
+    seen = t0["seen"]
+    for c in cookies:
+        plain, t = sc.decode(KEY, c.value)
+        assert json.loads(plain) == {"a": "1"}
+        assert t["issued"] == t0["issued"]
+        assert t["seen"] >= seen + 2
+        assert t["expires"] == t0["expires"]    # a touch moves only the idle clock
+        seen = t["seen"]
+    assert found(cl.api("get", k="a", prefix="/idle"))
+
+
+def test_activity_keeps_an_idle_session(srv):
+    cl = srv.client()
+    cl.api("set", k="a", v="1", prefix="/idle")
+    end = time.time() + 5
+    while time.time() < end:
+        assert found(cl.api("get", k="a", prefix="/idle"))
+        time.sleep(0.4)
+
+
+def test_idle_session_ends(srv):
+    cl = srv.client()
+    cl.api("set", k="a", v="1", prefix="/idle")
+    time.sleep(3.2)
+    r = cl.api("noop", prefix="/idle")
+    # expired, not touched back to life: only a deletion
+    assert [c.is_deletion() for c in r.set_cookies] == [True], r.headers
+    assert not found(cl.api("get", k="a", prefix="/idle"))
+
+
+def test_idle_replayed_cookie_is_not_revived(srv):
+    cl = srv.client()
+    old = cl.api("set", k="a", v="1", prefix="/idle").cookie("sessionid").value
+    time.sleep(3.2)
+    for _ in range(2):
+        r = cl.api("get", k="a", prefix="/idle",
+                   request_kw={"cookie": {"sessionid": old}})
+        assert not found(r)
+        assert all(c.is_deletion() for c in r.set_cookies), r.headers
+
+
+def test_flushed_session_is_not_touched(srv):
+    cl = srv.client()
+    cl.api("set", k="a", v="1", prefix="/idle")
+    r = cl.api("flush", prefix="/idle")
+    assert r.cookie("sessionid").is_deletion()
+    time.sleep(2.1)
+    r = cl.api("noop", prefix="/idle")
+    assert r.set_cookies == [] and cl.jar == {}
+
+
+def test_max_lifetime_ends_an_active_session(srv):
+    cl = srv.client()
+    r = cl.api("set", k="a", v="1", prefix="/life")
+    c = r.cookie("sessionid")
+    t = times_of(c.value)
+    assert t["expires"] == t["issued"] + 3       # capped by the lifetime
+    assert c.max_age() == 3
+    end = time.time() + 2.5
+    while time.time() < end:
+        r = cl.api("set", k="n", v=str(time.time()), prefix="/life")
+        assert times_of(r.cookie("sessionid").value)["issued"] == t["issued"]
+        time.sleep(0.5)
+    time.sleep(1.2)
+    assert not found(cl.api("get", k="a", prefix="/life"))
+
+
+def test_cycle_key_starts_a_new_lifetime(srv):
+    cl = srv.client()
+    t1 = times_of(cl.api("set", k="a", v="1", prefix="/life").cookie("sessionid").value)
+    time.sleep(1.1)
+    t2 = times_of(cl.api("cycle", prefix="/life").cookie("sessionid").value)
+    assert t2["issued"] > t1["issued"]
+
+
+def test_marten_format_carries_idle_in_its_expiry(srv):
+    cl = srv.client()
+    r = cl.api("set", k="a", v="1", prefix="/midle")
+    c = r.cookie("msid")
+    data, expires = mc.decode_session(KEY, c.value)
+    assert data == {"a": "1"}
+    assert c.max_age() == 3
+    assert abs(expires.timestamp() - (r.started + 3)) <= 2
+    time.sleep(1.1)
+    # the touch rewrites the Marten cookie with a later idle deadline
+    r = cl.api("noop", prefix="/midle")
+    c2 = r.cookie("msid")
+    assert c2 is not None, r.headers
+    assert mc.decode_session(KEY, c2.value)[1] > expires
+    time.sleep(3.2)
+    assert not found(cl.api("get", k="a", prefix="/midle"))
+
+
+# --- server-side store: the times travel in the payload ------------------------
+
+@pytest.fixture(scope="module")
+def shm(module_servers):
+    snippet = (su.httpd_module("socache_shmcb") + su.load_store("socache")
+               + "MartenSessionStore socache shmcb\n"
+               + session_on(KEY, "MartenSessionIdleTimeout 3\n"
+                                 "MartenSessionMaxLifetime 6\n"
+                                 "MartenSessionTouchInterval 1"))
+    return module_servers(snippet, name="timeouts-shm", start=True)
+
+
+def test_server_side_store_idle_and_touch(shm):
+    cl = shm.client()
+    r = cl.api("set", k="a", v="1")
+    sid = cl.jar["sessionid"]
+    end = time.time() + 4
+    while time.time() < end:
+        r = cl.api("get", k="a")
+        assert found(r)
+        time.sleep(0.4)
+    assert cl.jar["sessionid"] == sid           # touched in place, same key
+    time.sleep(3.2)
+    assert not found(cl.api("get", k="a"))
+
+
+def test_server_side_store_max_lifetime(shm):
+    cl = shm.client()
+    cl.api("set", k="a", v="1")
+    end = time.time() + 4.5        # issued is truncated to whole seconds
+    while time.time() < end:
+        assert found(cl.api("get", k="a"))
+        time.sleep(0.5)
+    time.sleep(2)
+    assert not found(cl.api("get", k="a"))
+
+
+# --- configuration -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def checker(module_servers):
+    return module_servers(name="timeouts-config")
+
+
+@pytest.mark.parametrize("snippet, ok", [
+    ("MartenSessionMaxLifetime 60", False),
+    ("MartenSessionMaxLifetime 60\nMartenSessionCookieFormat sealed", True),
+    ("MartenSessionIdleTimeout 60", True),
+    ("MartenSessionIdleTimeout Off\nMartenSessionMaxLifetime 0", True),
+    ("MartenSessionIdleTimeout -1", False),
+    ("MartenSessionTouchInterval 0", False),
+    ("MartenSessionCookieFormat json", False),
+], ids=["max-marten", "max-sealed", "idle-marten", "off", "negative",
+        "touch-0", "format"])
+def test_config(checker, snippet, ok):
+    rc, out = checker.check_config(session_on(KEY, snippet))
+    assert (rc == 0) == ok, out
+    if not ok:
+        assert snippet.split("\n")[-1].split()[0] in out or "MS00306" in out, out
