@@ -13,6 +13,7 @@ apt-get line in the reason. The store modules come from MS_STORES_DIR
 (`make check-e2e` sets it) or stores/.libs of the source tree.
 """
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -123,6 +124,29 @@ def wait_port(port, timeout=10.0, proc=None):
     return False
 
 
+def _die_with_parent():
+    """preexec_fn: the kernel sends SIGTERM to the back end when the test
+    process dies, however it dies (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+_ENGINES = []
+
+
+@atexit.register
+def _stop_engines():
+    """Whatever a test left running (a failed assertion before its stop)."""
+    for engine in list(_ENGINES):
+        try:
+            engine.stop()
+        except Exception:           # best effort at exit
+            pass
+
+
 def stop_pid(proc, sig=signal.SIGTERM, timeout=10):
     """Signal our own child process by its PID and reap it."""
     if proc is None or proc.poll() is not None:
@@ -224,9 +248,11 @@ class RedisServer:
                  "--save", "", "--appendonly", "no", "--dir", self.dir,
                  "--daemonize", "no", "--protected-mode", "yes"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                close_fds=True)
+                close_fds=True, preexec_fn=_die_with_parent)
             log.close()
             if wait_port(self.port, timeout, self.proc) and self.ping():
+                if self not in _ENGINES:
+                    _ENGINES.append(self)
                 return self
             stop_pid(self.proc, signal.SIGKILL)
             self.proc = None
@@ -249,6 +275,8 @@ class RedisServer:
         stop_pid(self.proc)
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _ENGINES:
+            _ENGINES.remove(self)
 
     def cmd(self, *args):
         with socket.create_connection(("127.0.0.1", self.port), 5) as s:
@@ -290,17 +318,21 @@ class Memcached:
             cmd += ["-u", "memcache" if _user_exists("memcache") else "nobody"]
         log = open(os.path.join(self.dir, "memcached.log"), "ab")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, close_fds=True)
+                                     stderr=subprocess.STDOUT, close_fds=True,
+                                     preexec_fn=_die_with_parent)
         log.close()
         if not wait_port(self.port, timeout, self.proc):
             stop_pid(self.proc, signal.SIGKILL)
             raise RuntimeError("memcached did not start on port %d" % self.port)
+        _ENGINES.append(self)
         return self
 
     def stop(self):
         stop_pid(self.proc)
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _ENGINES:
+            _ENGINES.remove(self)
 
     def _talk(self, line, until):
         with socket.create_connection(("127.0.0.1", self.port), 5) as s:
@@ -394,6 +426,7 @@ class PgCluster:
                    "-l", os.path.join(self.dir, "postgres.log"), "-w", "-t", "60",
                    "start"])
         self.started = True
+        _ENGINES.append(self)
         self.sql("CREATE DATABASE %s" % self.DB, db="postgres")
         return self
 
@@ -404,6 +437,8 @@ class PgCluster:
                        "immediate", "-w", "stop"], check=False)
             self.started = False
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _ENGINES:
+            _ENGINES.remove(self)
 
     def dbd_params(self):
         return "host=%s port=%d dbname=%s user=postgres" % (

@@ -266,8 +266,8 @@ def test_redis_outage_and_recovery(module_servers, server_base):
         r = c.api("get", k="a")
         assert r.header("X-Test-Found") == "0"
     finally:
+        red.stop()                  # first: h.stop() raises on a bad log
         h.stop()
-        red.stop()
 
 
 def test_redis_restart_between_requests_is_invisible(module_servers, server_base):
@@ -306,8 +306,8 @@ def test_redis_restart_between_requests_is_invisible(module_servers, server_base
         assert results == [b"2"] * 36
         assert h.end_test() == []       # nothing logged at warn or above
     finally:
+        red.stop()                  # first: h.stop() raises on a bad log
         h.stop()
-        red.stop()
 
 
 def test_timeout_is_bounded(module_servers):
