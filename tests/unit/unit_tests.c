@@ -45,6 +45,8 @@ int main(void)
     srunner_add_suite(sr, cookie_header_suite());
     srunner_add_suite(sr, writeback_suite());
     srunner_add_suite(sr, codec_sealed_suite());
+    srunner_add_suite(sr, chunks_suite());
+    srunner_add_suite(sr, meta_suite());
     srunner_run_all(sr, CK_ENV);       /* CK_VERBOSITY, default normal */
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

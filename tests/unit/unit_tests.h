@@ -17,5 +17,7 @@ Suite *codec_marten_suite(void);
 Suite *cookie_header_suite(void);
 Suite *writeback_suite(void);
 Suite *codec_sealed_suite(void);
+Suite *chunks_suite(void);
+Suite *meta_suite(void);
 
 #endif
