@@ -99,20 +99,71 @@ static int decode_group(const unsigned char *in, int n, unsigned char *out)
     return 1;
 }
 
+/* The full groups of s[pos..end) when no byte is out of the alphabets (the
+ * usual case): two groups per turn, the bad-byte bits OR-ed together and
+ * checked once at the end, each group stored as one 4-byte write (buf has
+ * room: see ms_base64_decode_lenient). Returns 0 when some byte was bad,
+ * CR and LF included; then the careful loop below starts over. */
+static int decode_groups_fast(const unsigned char *s, apr_size_t pos,
+                              apr_size_t end, unsigned char *buf,
+                              apr_size_t *outpos, apr_size_t *n)
+{
+    apr_uint32_t bad = 0, acc;
+    unsigned char *o = buf;
+
+#define B64_QUAD(q) (b64_at18[(q)[0]] | b64_at12[(q)[1]] \
+                     | b64_at6[(q)[2]] | b64_at0[(q)[3]])
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define B64_PUT(o, acc) do { \
+        apr_uint32_t w_ = __builtin_bswap32((acc) << 8); \
+        memcpy((o), &w_, 4); \
+    } while (0)
+#else
+#define B64_PUT(o, acc) do { \
+        (o)[0] = (unsigned char)((acc) >> 16); \
+        (o)[1] = (unsigned char)((acc) >> 8); \
+        (o)[2] = (unsigned char)(acc); \
+    } while (0)
+#endif
+    while (end - pos >= 8) {
+        apr_uint32_t a2;
+        acc = B64_QUAD(s + pos);
+        a2 = B64_QUAD(s + pos + 4);
+        bad |= acc | a2;
+        B64_PUT(o, acc);
+        B64_PUT(o + 3, a2);
+        o += 6;
+        pos += 8;
+    }
+    if (end - pos >= 4) {
+        acc = B64_QUAD(s + pos);
+        bad |= acc;
+        B64_PUT(o, acc);
+        o += 3;
+        pos += 4;
+    }
+#undef B64_QUAD
+#undef B64_PUT
+    /* the careful loop also skips CR/LF before a final partial group */
+    for (acc = 0; pos + acc < end; acc++)
+        if (is_crlf(s[pos + acc]))
+            return 0;
+    if (bad & B64_BAD)
+        return 0;
+    *outpos = pos;
+    *n = (apr_size_t)(o - buf);
+    return 1;
+}
+
 /* The full groups of s[pos..end), skipping CR/LF where a group starts;
- * returns 0 on a bad byte. Without any CR or LF (the usual case) a
- * tighter loop does the same. */
+ * returns 0 on a bad byte. */
 static int decode_groups(const unsigned char *s, apr_size_t *pos,
                          apr_size_t end, unsigned char *buf, apr_size_t *n)
 {
-    apr_size_t left = end - *pos;
-
-    if (!memchr(s + *pos, '\n', left) && !memchr(s + *pos, '\r', left)) {
-        for (; end - *pos >= 4; *pos += 4, *n += 3)
-            if (!decode_quad(s + *pos, buf + *n))
-                return 0;
+    if (decode_groups_fast(s, *pos, end, buf, pos, n))
         return 1;
-    }
+    *n = 0;
     for (;;) {
         while (*pos < end && is_crlf(s[*pos]))
             (*pos)++;

@@ -202,7 +202,23 @@ static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
         return MS_JSON_SYNTAX;
     while (i < c->len) {
         unsigned char ch;
-        /* four at a time through plain text (base64, mostly) */
+        /* eight at a time through plain text (base64, mostly): no byte
+         * below 0x20, no '"' (0x22), no '\\' (0x5C) in the word */
+        if (c->len - i >= 8) {
+            const apr_size_t last8 = c->len - 8;
+            do {
+                apr_uint64_t w, q, b;
+                memcpy(&w, s + i, 8);
+                q = w ^ APR_UINT64_C(0x2222222222222222);
+                b = w ^ APR_UINT64_C(0x5C5C5C5C5C5C5C5C);
+                if ((((w - APR_UINT64_C(0x2020202020202020)) & ~w)
+                     | ((q - APR_UINT64_C(0x0101010101010101)) & ~q)
+                     | ((b - APR_UINT64_C(0x0101010101010101)) & ~b))
+                    & APR_UINT64_C(0x8080808080808080))
+                    break;
+                i += 8;
+            } while (i <= last8);
+        }
         while (c->len - i >= 4
                && !(string_stop[s[i]] | string_stop[s[i + 1]]
                     | string_stop[s[i + 2]] | string_stop[s[i + 3]]))
@@ -448,45 +464,68 @@ ms_json_status ms_json_to_table(const char *json, apr_size_t len,
 
 /* --- writing ------------------------------------------------------------- */
 
-/* Write s as a JSON string (quotes included) into out, or only count the
- * bytes when out is NULL. Crystal's rules: see ms_json.h. */
-static apr_size_t put_string(const char *s, char *out)
+/* Bytes that Crystal's builder escapes: '"', '\\', U+0000-U+001F, U+007F. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The escape of one byte that needs one, into esc (7 bytes); its length. */
+static apr_size_t escape_byte(unsigned char ch, char *esc)
 {
     static const char hex[] = "0123456789abcdef";
-    apr_size_t n = 0;
-    char esc[7];
-    const char *e;
-    apr_size_t k;
 
-    if (out) out[n] = '"';
-    n++;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        e = NULL;
-        switch (ch) {
-        case '"':  e = "\\\""; break;
-        case '\\': e = "\\\\"; break;
-        case '\b': e = "\\b"; break;
-        case '\f': e = "\\f"; break;
-        case '\n': e = "\\n"; break;
-        case '\r': e = "\\r"; break;
-        case '\t': e = "\\t"; break;
-        default:
-            if (ch < 0x20 || ch == 0x7F) {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[ch >> 4];
-                esc[5] = hex[ch & 0xF];
-                esc[6] = '\0';
-                e = esc;
-            }
-        }
-        if (e == NULL) {
-            if (out) out[n] = (char)ch;
-            n++;
-            continue;
-        }
-        k = strlen(e);
-        if (out) memcpy(out + n, e, k);
+    esc[0] = '\\';
+    switch (ch) {
+    case '"':  esc[1] = '"'; return 2;
+    case '\\': esc[1] = '\\'; return 2;
+    case '\b': esc[1] = 'b'; return 2;
+    case '\f': esc[1] = 'f'; return 2;
+    case '\n': esc[1] = 'n'; return 2;
+    case '\r': esc[1] = 'r'; return 2;
+    case '\t': esc[1] = 't'; return 2;
+    default:
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hex[ch >> 4];
+        esc[5] = hex[ch & 0xF];
+        return 6;
+    }
+}
+
+/* Write s as a JSON string (quotes included) into out, or only count the
+ * bytes when out is NULL. Crystal's rules: see ms_json.h. Runs of bytes
+ * that need no escape (all of them, usually) are copied whole. */
+static apr_size_t put_string(const char *s, char *out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t n = 1, run, k;
+    char esc[7];
+
+    if (out) out[0] = '"';
+    for (;;) {
+        for (run = 0; !needs_escape[u[run]]; run++)
+            ;
+        if (out) memcpy(out + n, u, run);
+        n += run;
+        u += run;
+        if (*u == '\0')
+            break;
+        k = escape_byte(*u++, esc);
+        if (out) memcpy(out + n, esc, k);
         n += k;
     }
     if (out) out[n] = '"';
@@ -495,16 +534,22 @@ static apr_size_t put_string(const char *s, char *out)
 
 /* Index of the last entry with the key of entry i, or -1 when an earlier
  * entry has that key (then it was written already). apr tables compare
- * keys without regard to case, and so do we. */
+ * keys without regard to case, and so do we; apr's key checksum (the
+ * first bytes, case-folded) rules most pairs out without a strcasecmp. */
+static int same_key(const apr_table_entry_t *a, const apr_table_entry_t *b)
+{
+    return a->key_checksum == b->key_checksum && strcasecmp(a->key, b->key) == 0;
+}
+
 static int last_of_key(const apr_table_entry_t *e, int n, int i)
 {
     int j, last = i;
 
     for (j = 0; j < i; j++)
-        if (e[j].key && strcasecmp(e[j].key, e[i].key) == 0)
+        if (e[j].key && same_key(&e[j], &e[i]))
             return -1;
     for (j = i + 1; j < n; j++)
-        if (e[j].key && strcasecmp(e[j].key, e[i].key) == 0)
+        if (e[j].key && same_key(&e[j], &e[i]))
             last = j;
     return last;
 }
