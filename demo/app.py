@@ -76,6 +76,10 @@ def show_session():
 def main():
     path = os.environ.get("PATH_INFO", "/")
     method = os.environ.get("REQUEST_METHOD", "GET")
+    if method == "POST" and path != "/login":
+        # read what was posted, even when unused: a CGI that exits with the
+        # body unread makes httpd log a reset connection
+        sys.stdin.read(int(os.environ.get("CONTENT_LENGTH") or 0))
     if path in ("/", ""):
         home()
     elif path == "/login" and method == "POST":

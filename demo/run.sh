@@ -4,6 +4,12 @@
 set -eu
 : "${MS_HTTPD:?}" "${MS_MODULE:?}" "${MS_MODULES_DIR:?}"
 PORT=${PORT:-8080}
+# SAMESITE=Strict make demo: the session cookie's SameSite attribute
+SAMESITE=${SAMESITE:-Lax}
+case $SAMESITE in
+    Lax|Strict|Off) ;;
+    *) echo "demo: SAMESITE must be Lax, Strict or Off (None needs HTTPS)" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d /tmp/marten-demo.XXXXXX)
 chmod 755 "$root"
@@ -13,7 +19,7 @@ id "$user" >/dev/null 2>&1 || { user=nobody; group=nogroup; }
 
 sed -e "s|@ROOT@|$root|g" -e "s|@PORT@|$PORT|g" -e "s|@KEY@|$key|g" \
     -e "s|@MODULE@|$MS_MODULE|g" -e "s|@MODULES@|$MS_MODULES_DIR|g" \
-    -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+    -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" -e "s|@SAMESITE@|$SAMESITE|g" \
     "$here/httpd.conf.in" > "$root/httpd.conf"
 cp "$here/app.py" "$root/app.py"
 chmod 755 "$root/app.py"
