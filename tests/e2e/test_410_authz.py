@@ -14,6 +14,7 @@ value than the Require line lists gets a 403. The provider composes with
 <RequireAll>, <RequireAny>, <RequireNone> and `Require not`.
 """
 
+import os
 import re
 import urllib.parse
 
@@ -314,3 +315,65 @@ MartenSessionSecretKey %(key)s
     assert re.match(r'Basic realm="staff"', r.header("WWW-Authenticate") or ""), r
     assert c.api("noop", prefix="/both",
                  request_kw={"cookie": cookie_for({"user_id": "a"})}).status == 200
+
+
+# --- the README's setup, as shown ---------------------------------------------
+
+README = os.path.join(os.environ.get("MS_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..")), "README.md")
+
+
+def readme_tested_blocks():
+    """The fenced blocks that follow a '<!-- tested: tests/e2e/test_410_authz.py'
+    comment in README.md: {info string: text}."""
+    with open(README, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    blocks = {}
+    for i, line in enumerate(lines):
+        if line.startswith("<!-- tested: tests/e2e/test_410_authz.py"):
+            assert lines[i + 1].startswith("```"), "no fence after README line %d" % (i + 1)
+            info = lines[i + 1][3:].strip()
+            j = lines.index("```", i + 2)
+            blocks[info] = "\n".join(lines[i + 2:j]) + "\n"
+    return blocks
+
+
+@pytest.fixture(scope="module")
+def readme_server(module_servers):
+    blocks = readme_tested_blocks()
+    assert set(blocks) == {"apache", "python"}, blocks.keys()
+    h = module_servers("", name="authz-readme")
+    keyfile = h.write_file("conf/marten-session.key", KEY + "\n", mode=0o600)
+    login = h.write_file("login/login.py", blocks["python"], mode=0o755)
+    conf = blocks["apache"]
+    for path in ("/etc/apache2/marten-session.key", "/usr/local/lib/marten-login/login.py"):
+        assert path in conf
+    conf = conf.replace("/etc/apache2/marten-session.key", keyfile)
+    conf = conf.replace("/usr/local/lib/marten-login/login.py", login)
+    h.snippet = conf + '<Directory "@ROOT@/login">\n    Require all granted\n</Directory>\n'
+    h.write_file("htdocs/app/page.html", "<p>members only</p>\n")
+    h.start()
+    return h
+
+
+def test_readme_setup(readme_server):
+    c = readme_server.client()
+    r = c.get("/app/page.html")
+    assert r.status == 401, r
+    assert "<form method=post action=/login/>" in r.text
+    assert "name=back value='/app/page.html'" in r.text
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = c.request("POST", "/login/", body="name=Ada+L%C3%B6w&back=%2Fapp%2Fpage.html",
+                  headers=form)
+    assert r.status == 303, r
+    assert urllib.parse.urlsplit(r.header("Location")).path == "/app/page.html"
+    assert mc.decode_session(KEY, r.cookie("sessionid").value)[0] == {
+        "user_id": "Ada L\u00f6w"}
+    r = c.get("/app/page.html")
+    assert r.status == 200 and b"members only" in r.body, r
+    # the login page on its own, and no redirect off the site
+    assert c.get("/login/").status == 200
+    r = c.request("POST", "/login/", body="name=x&back=%2F%2Fevil.example%2F", headers=form)
+    assert urllib.parse.urlsplit(r.header("Location")).netloc in ("", "127.0.0.1:%d"
+                                                                 % readme_server.port)
+    assert urllib.parse.urlsplit(r.header("Location")).path == "/"
