@@ -19,7 +19,7 @@ Prints one report. Not a test: nothing here fails the build unless a
 scenario cannot be set up or verified (exit 1).
 
 Environment (set by `make bench`): MS_HTTPD, MS_MODULES_DIR, MS_MODULE,
-MS_TEST_MODULE, MS_STORES_DIR, MS_CODEC_BENCH; tuning: BENCH_REPS (5),
+MS_TEST_MODULE, MS_STORES_DIR, MS_CODEC_BENCH; tuning: BENCH_REPS (7),
 BENCH_SECONDS (3 per wrk run), BENCH_RSS_REQUESTS (100000), BENCH_KEEP=1
 keeps the server roots, BENCH_ONLY=A,M-read,... limits the scenarios
 (A is always included)."""
@@ -49,7 +49,7 @@ TEST_MODULE = os.environ.get("MS_TEST_MODULE") or os.path.join(
 STORES_DIR = os.environ.get("MS_STORES_DIR") or os.path.join(SRCDIR, "stores", ".libs")
 CODEC_BENCH = os.environ.get("MS_CODEC_BENCH") or os.path.join(HERE, "codec_bench")
 
-REPS = int(os.environ.get("BENCH_REPS", "5"))
+REPS = int(os.environ.get("BENCH_REPS", "7"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 RSS_REQUESTS = int(os.environ.get("BENCH_RSS_REQUESTS", "100000"))
 KEEP = os.environ.get("BENCH_KEEP") == "1"

@@ -500,6 +500,20 @@ ms_cookie_status ms_marten_decode(const ms_keyring *kr,
 
 /* --- encode -------------------------------------------------------------- */
 
+/* Lowercase hex of in[0..len) into out, NUL-terminated (what
+ * apr_escape_hex writes, with a third of its instructions). */
+static void to_lower_hex(const unsigned char *in, apr_size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    apr_size_t k;
+
+    for (k = 0; k < len; k++) {
+        out[2 * k] = digits[in[k] >> 4];
+        out[2 * k + 1] = digits[in[k] & 0x0F];
+    }
+    out[2 * len] = '\0';
+}
+
 /* hex(C || IV) under the first key. */
 static apr_status_t encrypt_hex(const ms_keyring *kr, const char *plain,
                                 apr_size_t len, const unsigned char *iv,
@@ -516,7 +530,8 @@ static apr_status_t encrypt_hex(const ms_keyring *kr, const char *plain,
     memcpy(buf + clen, iv, IV_LEN);
     *hexlen = 2 * (clen + IV_LEN);
     *hex = apr_palloc(p, *hexlen + 1);
-    return apr_escape_hex(*hex, buf, clen + IV_LEN, 0, NULL);
+    to_lower_hex(buf, clen + IV_LEN, *hex);
+    return APR_SUCCESS;
 }
 
 apr_status_t ms_marten_encode(const ms_keyring *kr,

@@ -2,7 +2,8 @@
  *
  * Input: any bytes, read as a session JSON text. Also read by the lower
  * level skip_value and read_string entry points the codec's envelope
- * reader uses.
+ * reader uses, and by the reader of the times member that server-side
+ * stores' payloads carry (lib/ms_meta.c).
  *
  * Checked: when the text parses, writing the table and reading it back
  * gives a table that writes the very same text (the writer's output is a
@@ -14,6 +15,7 @@
 
 #include "fuzz_common.h"
 #include "ms_json.h"
+#include "ms_meta.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +41,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         out2 = ms_table_to_json(t2, p, &len2);
         FUZZ_CHECK(len1 == len2 && memcmp(out1, out2, len1) == 0);
         FUZZ_CHECK(apr_table_elts(t1)->nelts >= apr_table_elts(t2)->nelts);
+    }
+
+    /* The stores' times member: what is left must still be an object the
+     * reader takes when the whole was one. */
+    if (memchr(text, '\0', size) == NULL) {
+        char *z = apr_pstrmemdup(p, text, size);
+        apr_time_t issued = -1, seen = -1;
+        const char *rest = ms_meta_unwrap(z, p, &issued, &seen);
+
+        if (rest != NULL && st == MS_JSON_OK) {
+            apr_table_t *t3;
+            FUZZ_CHECK(ms_json_to_table(rest, strlen(rest), p, &t3)
+                       == MS_JSON_OK);
+        }
     }
 
     /* Lower level: one value of any type, then one string. */

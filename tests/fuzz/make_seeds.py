@@ -57,6 +57,10 @@ def cookie_header():
         "sessionid=" + cookie + "; csrftoken=abc",
         "Lax", "strict", "None", "off", "example.org", "/path",
         "bad name\nbad name=1",
+        # chunked cookies (MartenSessionCookieChunks): "<count>:" in chunk 0
+        "sessionid\nsessionid=3:abc; sessionid_1=def; sessionid_2=ghi",
+        "sessionid\nsessionid=0:x", "sessionid\nsessionid=99999999999:x",
+        "sessionid\nsessionid=:x", "sessionid\nsessionid=2:",
     ]
 
 
@@ -102,6 +106,42 @@ def codec_marten():
     return seeds
 
 
+def be64(n):
+    return n.to_bytes(8, "big", signed=n < 0)
+
+
+def codec_sealed():
+    now, e2099 = 1893456000, E2099
+    nonce = bytes(range(12))
+    seeds = [b"\x00S1.", b"\x00S1.AQ", b"\x00S1." + b"A" * 80,
+             b"\x00S1." + b"_-" * 40, b"\x00S2.AAAA", b"\x00S1.AAA="]
+    # mode 1: binary cookies of the right shape (the tag will not match)
+    hdr = b"\x01" + b"\0\0\0\0" + be64(now) + be64(now) + be64(e2099) + nonce
+    seeds += [b"\x01" + hdr + b"{}" + b"\0" * 16, b"\x01" + b"\x02" + hdr[1:]]
+    # mode 2: fields sealed by the target (valid tag)
+    for version, kidsel, times, plain in [
+            (1, 0, (now - 10, now - 5, e2099), b'{"user_id":"42"}'),
+            (1, 0, (now, now, now + 1), b"{}"),
+            (1, 0, (now, now, now), b"{}"),               # expired
+            (1, 0, (now, now - 1, e2099), b"{}"),         # seen < issued
+            (1, 0, (-1, 0, 0), b""),
+            (1, 0, (0, 0, 253402300799), b'{"a":"b"}'),
+            (1, 0, (0, 0, 253402300800), b"{}"),          # after 9999
+            (2, 0, (now, now, e2099), b"{}"),             # version
+            (1, 1, (now, now, e2099), b"{}")]:            # another key id
+        seeds.append(b"\x02" + bytes([version, kidsel]) + b"kid!" +
+                     be64(times[0]) + be64(times[1]) + be64(times[2]) +
+                     nonce + plain)
+    # mode 3: times and a plaintext for the encoder
+    for times, plain in [((now, now, e2099), b'{"k":"v"}'),
+                         ((now, now + 1, now), b"{}"),
+                         ((0, 0, 0), b""),
+                         ((now, now, e2099), b"x" * 300)]:
+        seeds.append(b"\x03" + be64(times[0]) + be64(times[1]) +
+                     be64(times[2]) + plain)
+    return seeds
+
+
 def json_seeds():
     return [
         "{}", " { } ", '{"a":"b"}', '{"a":"1","b":"2","a":"3"}',
@@ -112,6 +152,9 @@ def json_seeds():
         '{"a":"b"} x', '{"a":"b",}', '{"raw":"\xe9\xff"}',
         "{" * 40 + "}" * 40, "[" * 600 + "]" * 600,
         '{"k":"' + "v" * 500 + '"}', '{"\x01":"ctl"}',
+        '{"\\u0000ms":"1893456000,1893456001","user_id":"42"}',
+        '{"\\u0000ms":"x,y"}', '{"\\u0000ms":"1,2"}',
+        '{"\\u0000ms":"1893456000,1893456001"}',
     ]
 
 
@@ -142,6 +185,7 @@ def writeback():
 def main():
     write("cookie_header", cookie_header())
     write("codec_marten", codec_marten())
+    write("codec_sealed", codec_sealed())
     write("json", json_seeds())
     write("writeback", writeback())
 
