@@ -4,7 +4,6 @@
  * way keeps every visitor's session: it is rewritten in the configured
  * format the next time it is saved. */
 #include "ms_store_cookie.h"
-#include "ms_context.h"
 #include "ms_codec_marten.h"
 #include "ms_codec_sealed.h"
 
