@@ -438,9 +438,6 @@ int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
     }
     payload = ms_table_to_json(ms->data, r->pool, NULL);
     len = ms_cookie_value_length(ms_dir_format(ms->conf), strlen(payload));
-    if (len > (apr_size_t)MS_MAX_CHUNKS * MS_COOKIE_LIMIT) {
-        return 0;
-    }
     /* any value of the exact length splits the same way */
     filler = apr_palloc(r->pool, len + 1);
     memset(filler, 'x', len);
