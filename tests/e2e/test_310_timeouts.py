@@ -4,6 +4,7 @@ the sealed cookie's own times, the Marten cookie's signed expiry, and the
 reserved times member of a server-side store's payload. Times are whole
 seconds, so the tests wait whole seconds."""
 
+import datetime as dt
 import json
 import time
 
@@ -210,3 +211,64 @@ def test_config(checker, snippet, ok):
     assert (rc == 0) == ok, out
     if not ok:
         assert snippet.split("\n")[-1].split()[0] in out or "MS00306" in out, out
+
+
+# --- what a server-side store keeps: the db store on SQLite ----------------------
+
+@pytest.fixture(scope="module")
+def sqlite_web(module_servers, server_base):
+    su.need_dbd_driver("sqlite3", "libaprutil1-dbd-sqlite3")
+    db = su.SqliteDb(server_base)
+    for ddl in su.MARTEN_DDL:
+        db.sql(ddl)
+    snippet = (su.httpd_module("dbd") + su.load_store("dbd")
+               + "DBDriver sqlite3\nDBDParams %s\n" % db.path
+               + "MartenSessionStore db cleanup=0\n"
+               + session_on(KEY, "MartenSessionIdleTimeout 60"))
+    h = module_servers(snippet, name="timeouts-db", start=True)
+    h.db = db
+    yield h
+    db.stop()
+
+
+def record(h, sid):
+    rows = h.db.sql("SELECT data FROM %s WHERE key = '%s'" % (su.MARTEN_TABLE, sid))
+    return json.loads(rows[0][0])
+
+
+def test_store_record_carries_the_times_member(sqlite_web):
+    cl = sqlite_web.client()
+    before = int(time.time())
+    cl.api("set", k="user_id", v="42")
+    data = record(sqlite_web, cl.jar["sessionid"])
+    issued, seen = (int(x) for x in data.pop("\x00ms").split(","))
+    assert before <= issued == seen <= time.time()
+    assert data == {"user_id": "42"}
+    # the module hands back the session without it
+    r = cl.api("dump", enc="1")
+    assert r.header("X-Test-Count") == "1"
+
+
+def test_store_times_are_enforced_server_side(sqlite_web):
+    cl = sqlite_web.client()
+    cl.api("set", k="user_id", v="42")
+    sid = cl.jar["sessionid"]
+    old = int(time.time()) - 120
+    sqlite_web.db.sql("UPDATE %s SET data = '%s' WHERE key = '%s'" % (
+        su.MARTEN_TABLE,
+        '{"\\u0000ms":"%d,%d","user_id":"42"}' % (old, old), sid))
+    assert not found(cl.api("get", k="user_id"))
+
+
+def test_store_record_without_times_is_read_and_touched(sqlite_web):
+    # as a Marten application writes it: plain JSON, no times member
+    sid = "0123456789abcdef0123456789abcdef"
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    sqlite_web.db.sql("INSERT INTO %s (key, data, expires) VALUES ('%s', '%s', '%s')"
+                      % (su.MARTEN_TABLE, sid, '{"user_id":"7"}',
+                         su.sqlite_ts(expires)))
+    cl = sqlite_web.client()
+    r = cl.api("get", k="user_id", request_kw={"cookie": {"sessionid": sid}})
+    assert r.body == b"7"
+    data = record(sqlite_web, sid)             # touched: now it has the times
+    assert "\x00ms" in data and data["user_id"] == "7"
