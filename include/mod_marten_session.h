@@ -110,7 +110,9 @@ typedef struct marten_session_store {
                                server_rec *s, apr_pool_t *pchild);
 
     /* Fetch the payload stored under key.
-     *   APR_SUCCESS:  *payload (NUL-terminated JSON) and *expires are set;
+     *   APR_SUCCESS:  *payload (NUL-terminated JSON) and *expires are set
+     *                 (*expires = 0: the store itself never returns an
+     *                 expired session, e.g. through a TTL);
      *   APR_NOTFOUND: no valid session under key (unknown, expired, forged);
      *   anything else: the store failed; the visitor's cookie is kept. */
     apr_status_t (*load)(marten_session_store_instance *instance,
@@ -126,8 +128,9 @@ typedef struct marten_session_store {
                          const char *payload, apr_time_t expires,
                          const char **new_key);
 
-    /* Forget key (flush, cycle_key). May be NULL for stores that keep
-     * nothing server-side. */
+    /* Forget key (flush, cycle_key: called only after the session was
+     * saved under its new key). APR_NOTFOUND is not an error. May be NULL
+     * for stores that keep nothing server-side. */
     apr_status_t (*destroy)(marten_session_store_instance *instance,
                             request_rec *r, const char *key);
 

@@ -446,6 +446,25 @@ int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
                        now, what) != NULL;
 }
 
+/* Delete a record the store may hold under key. A failure is logged: the
+ * record then lives on until it expires. */
+static void forget_key(const marten_session_store *store,
+                       marten_session_store_instance *inst, request_rec *r,
+                       const char *key)
+{
+    apr_status_t rv;
+
+    if (!store->destroy) {
+        return;
+    }
+    rv = store->destroy(inst, r, key);
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "MS00203: MartenSessionStore %s: cannot delete the old "
+                      "session record; it stays until it expires", store->name);
+    }
+}
+
 void ms_session_finish(ms_session *ms, request_rec *r)
 {
     const ms_server_conf *sc = ms_server_conf_get(r->server);
@@ -457,7 +476,7 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     const char *payload, *key, *new_key = NULL;
     apr_time_t expires, issued;
     apr_status_t rv;
-    int old_key_valid, touch = 0;
+    int key_known, old_key_valid, touch = 0;
 
     if (ms->saved || !ms->loaded) {
         return;                       /* saved already, or never touched */
@@ -472,16 +491,28 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     if (!ms->modified && table_changed(ms, r->pool)) {
         ms->modified = 1;
     }
-    old_key_valid = ms->key_in && !ms->key_rejected && !ms->store_failed;
+    /* The store may hold a record under the client's key (even when it
+     * could not be read just now); it is usable only if it was read. */
+    key_known = ms->key_in && !ms->key_rejected;
+    old_key_valid = key_known && !ms->store_failed;
 
     if (apr_is_empty_table(ms->data)) {
         /* Emptied, flushed, or the client's cookie was no good: forget it. */
         if (ms->key_in && (ms->modified || ms->key_rejected)) {
-            if (old_key_valid && store->destroy) {
-                store->destroy(inst, r, ms->key_in);
+            if (key_known) {
+                forget_key(store, inst, r, ms->key_in);
             }
             expire_cookie(ms, r, now);
         }
+        return;
+    }
+    if (ms->store_failed && ms->modified && !ms->new_key) {
+        /* Saving now would replace the visitor's stored session, which is
+         * still there, with one that holds only this request's changes. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "MS00204: MartenSessionStore %s: the session could not be "
+                      "loaded, so this request's changes are not saved; the client "
+                      "keeps its previous cookie", store->name);
         return;
     }
     if (!ms->modified) {
@@ -491,9 +522,6 @@ void ms_session_finish(ms_session *ms, request_rec *r)
             return;
         }
         touch = 1;
-    }
-    if (ms->new_key && old_key_valid && store->destroy) {
-        store->destroy(inst, r, ms->key_in);
     }
     key = (ms->new_key || !old_key_valid) ? NULL : ms->key_in;
     /* a new session, or a new key after a login, starts the lifetime */
@@ -519,6 +547,10 @@ void ms_session_finish(ms_session *ms, request_rec *r)
                       "MS00201: MartenSessionStore %s: cannot save the session; "
                       "the client keeps its previous cookie", store->name);
         return;
+    }
+    /* Only once the session is safe under its new key does the old go. */
+    if (ms->new_key && key_known && strcmp(new_key, ms->key_in) != 0) {
+        forget_key(store, inst, r, ms->key_in);
     }
     send_cookie(ms, r, new_key, ms->browser_close == 1 ? 0 : expires, now);
 }

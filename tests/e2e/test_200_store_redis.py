@@ -237,6 +237,9 @@ def test_redis_outage_and_recovery(module_servers, server_base):
                      required=True)
         h.expect_log(r"MS00201: MartenSessionStore redis: cannot save", count=None,
                      required=True)
+        # a visitor whose session could not be read does not get it replaced
+        h.expect_log(r"MS00204: MartenSessionStore redis: the session could not be "
+                     r"loaded", count=None, required=True)
         h.expect_log(r"MS00503: MartenSessionStore redis: server 127\.0\.0\.1",
                      count=None, required=True)
         for _ in range(4):
@@ -247,7 +250,18 @@ def test_redis_outage_and_recovery(module_servers, server_base):
             r = c.api("set", k="b", v="2")
             assert r.status == 200, r
             su.assert_cookie_kept(r)
+            # a new visitor's session cannot be saved either: no cookie
+            r = h.client().api("set", k="c", v="3")
+            assert r.status == 200 and r.cookie("sessionid") is None, r
         assert c.jar["sessionid"] == sid
+        # logging out still ends the session in the browser (a copy of the
+        # visitor's jar); the record that could not be deleted is reported
+        h.expect_log(r"MS00203: MartenSessionStore redis: cannot delete", count=1,
+                     required=True)
+        leaver = h.client()
+        leaver.jar["sessionid"] = sid
+        r = leaver.api("flush")
+        assert r.status == 200 and r.cookie("sessionid").is_deletion(), r
         log = "\n".join(h.test_log_lines())
         assert sid not in log
 

@@ -269,3 +269,21 @@ def test_virtual_hosts_with_stores_of_their_own(module_servers):
     assert c.api("get", k="x", request_kw=b).body == b"on b"
     assert len(mutex_files(h)) >= 2, os.listdir(h.path("run"))
     h.stop()
+
+
+def test_cycle_key_whose_save_fails_keeps_the_old_record(module_servers):
+    """The old record is deleted only once the session is saved under its new
+    id: when that save fails, the visitor's cookie still works."""
+    h = module_servers(socache_snippet("shmcb maxsize=200"), name="socache-cycle")
+    h.start()
+    h.expect_log(r"MS00201: MartenSessionStore socache: cannot save", required=True)
+    c = h.client()
+    sid = su.new_session_id(c.api("set", k="a", v="1"))
+    # one request: a value too big for the store, then cycle-key
+    r = c.api("internal", uri="/api/cycle", k="b", v="x" * 300)
+    assert r.status == 200
+    su.assert_cookie_kept(r)
+    assert c.jar["sessionid"] == sid
+    r = c.api("get", k="a", request_kw=su.as_visitor(sid))
+    assert r.header("X-Test-Found") == "1" and r.body == b"1"
+    h.stop()
