@@ -121,6 +121,13 @@ def test_install_into_destdir(ms_env, mvars, tmp_path):
         load = f.read()
     assert ("LoadModule marten_session_module %s/mod_marten_session.so\n"
             % mvars["APXS_LIBEXECDIR"]) in load
+    for store, deps in (("redis", "marten_session"), ("socache", "marten_session"),
+                        ("dbd", "marten_session dbd")):
+        with open(os.path.join(avail, "marten_session_%s.load" % store)) as f:
+            text = f.read()
+        assert "\n# Depends: %s\n" % deps in text, text
+        assert ("LoadModule marten_session_%s_module %s/mod_marten_session_%s.so\n"
+                % (store, mvars["APXS_LIBEXECDIR"], store)) in text, text
     with open(os.path.join(avail, "marten_session.conf")) as f:
         conf = f.read()
     active = [l.strip() for l in conf.splitlines()
@@ -249,6 +256,22 @@ def test_apache2_t_on_the_copy(confcopy):
     res = subprocess.run(["apache2", "-M", "-d", confcopy["confdir"]], env=env,
                          capture_output=True, text=True, timeout=60)
     assert "marten_session_module (shared)" in res.stdout, res.stdout
+
+
+def test_a2enmod_a_store_enables_its_dependencies(confcopy):
+    res = subprocess.run(["a2enmod", "marten_session_dbd"], capture_output=True,
+                         text=True, env={"APACHE_CONFDIR": confcopy["confdir"],
+                                         "APACHE_STATE_DIRECTORY": confcopy["state"],
+                                         "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    enabled = os.listdir(os.path.join(confcopy["confdir"], "mods-enabled"))
+    for name in ("marten_session_dbd.load", "dbd.load", "marten_session.load"):
+        assert name in enabled, enabled
+    env = envvars_env(confcopy["confdir"])
+    res = subprocess.run(["apache2", "-M", "-d", confcopy["confdir"]], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "marten_session_dbd_module (shared)" in res.stdout, res.stdout
 
 
 def test_readme_walkthrough_on_the_copy(confcopy, installed):

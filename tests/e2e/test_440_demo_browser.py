@@ -37,6 +37,8 @@ webdriver = pytest.importorskip(
     "python3-selenium chromium chromium-driver)")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -205,10 +207,25 @@ def session_rows(driver):
     return rows
 
 
+def click_and_wait(driver, element_id, url=None, present=None):
+    """Click, then wait for the navigation it starts: the URL to become url
+    and/or an element with id present to appear (a click returns before the
+    new page has loaded)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, element_id).click()
+    wait = WebDriverWait(driver, 20)
+    wait.until(EC.staleness_of(old))
+    if url:
+        wait.until(EC.url_to_be(url))
+    if present:
+        wait.until(EC.presence_of_element_located((By.ID, present)))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def log_in(driver, demo, name):
     driver.get(demo.url + "/")
     driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "login").click()
+    click_and_wait(driver, "login", present="user")
     assert text_of(driver, "user") == name, driver.page_source
 
 
@@ -242,7 +259,7 @@ def test_demo_in_chromium(browser, demo_factory):
     assert os.path.getsize(shot) > 5000, "the screenshot looks blank"
 
     # logout: the form again and a fresh counter
-    b.find_element(By.ID, "logout").click()
+    click_and_wait(b, "logout", present="login")
     assert text_of(b, "user") is None
     assert b.find_element(By.ID, "login").is_displayed()
     assert text_of(b, "visits") == "1"
@@ -269,8 +286,7 @@ def test_samesite_lax_and_strict_from_another_site(browser, demo_factory):
             # a link on another site
             b.get(other.url)
             assert b.title == "other site"
-            b.find_element(By.ID, "link").click()
-            assert b.current_url == demo.url + "/session"
+            click_and_wait(b, "link", url=demo.url + "/session", present="session")
             rows = session_rows(b)
             if link_has_cookie:
                 assert rows.get("user") == "sam-" + samesite, rows
@@ -279,8 +295,7 @@ def test_samesite_lax_and_strict_from_another_site(browser, demo_factory):
 
             # a form posted from another site: never with Lax or Strict
             b.get(other.url)
-            b.find_element(By.ID, "post").click()
-            assert b.current_url == demo.url + "/session"
+            click_and_wait(b, "post", url=demo.url + "/session", present="session")
             assert session_rows(b) == {}, "a cross-site POST brought the cookie"
 
             # and back on the site itself, the session is still there
