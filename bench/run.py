@@ -454,6 +454,7 @@ class Scenario:
         self.profile = []
         self.rps, self.p99 = [], []
         self.socket_errors = 0
+        self.cg_files = None
 
 
 def build_scenarios(redis_port):
@@ -557,14 +558,16 @@ def verify(s):
 # ---------------------------------------------------------------------------
 
 PROFILE_RE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+(\S.*?)\s*$")
+# Our code (src/, lib/, stores/ by their source paths) and the crypto and
+# session calls under it; httpd's own functions are left out.
 PROFILE_KEEP = re.compile(
-    r"(:ms_|:marten_|session_out_filter|:fixups|:session_|ap_session|"
-    r"EVP_|SHA256_|RAND_bytes|CRYPTO_memcmp|PKCS5_|apr_crypto|apr_table_|"
-    r"ap_add_output_filter|apr_redis|cookie_load|cookie_save|_load\b|_save\b)")
+    r"(/(src|lib|stores)/[^:]*:|:marten_|:session_|ap_session|EVP_|SHA256_|"
+    r"RAND_bytes|CRYPTO_memcmp|PKCS5_|apr_crypto|apr_redis_)")
 
 
-def inclusive(path):
-    res = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+def inclusive(path, incl=True):
+    res = subprocess.run(["callgrind_annotate", "--inclusive=%s" % ("yes" if incl else "no"),
+                          "--threshold=100", path],
                          capture_output=True, text=True, timeout=300)
     costs = {}
     for line in res.stdout.splitlines():
@@ -582,11 +585,30 @@ def inclusive(path):
     return {name: v for v, name in costs.values()}
 
 
+def exclusive_per_request(s):
+    """Exclusive instructions per request by function name (no file)."""
+    n1, n2 = CG_COUNTS[s.cg_kind]
+    c1, c2 = inclusive(s.cg_files[0], False), inclusive(s.cg_files[1], False)
+    per = {}
+    for name in set(c1) | set(c2):
+        fn = name.rsplit(":", 1)[1]
+        per[fn] = per.get(fn, 0) + (c2.get(name, 0) - c1.get(name, 0)) / (n2 - n1)
+    return per
+
+
+def added_over(s, a):
+    """Functions whose exclusive cost per request grows most from A to s."""
+    ps, pa = exclusive_per_request(s), exclusive_per_request(a)
+    diff = [(ps.get(k, 0) - pa.get(k, 0), k) for k in set(ps) | set(pa)]
+    return sorted([d for d in diff if d[0] >= 40], reverse=True)[:16]
+
+
 def measure_callgrind(s):
     n1, n2 = CG_COUNTS[s.cg_kind]
     t1, f1 = s.server.callgrind(s.path, s.cookie, n1, "n1")
     t2, f2 = s.server.callgrind(s.path, s.cookie, n2, "n2")
     s.instr = (t2 - t1) / (n2 - n1)
+    s.cg_files = (f1, f2)
     if s.name != "A":
         c1, c2 = inclusive(f1), inclusive(f2)
         prof = []
@@ -801,7 +823,13 @@ def report(scen, codec, rss, started):
             continue
         print("  %s (%.0f instr/req, A + %.0f):" % (s.name, s.instr, s.instr - a.instr))
         for d, name in s.profile[:14]:
-            print("    %10.0f  %s" % (d, name))
+            print("    %10.0f  %s" % (d, name.replace(SRCDIR + "/", "")))
+    for name in ("M-off", "M-read"):
+        if name in by and by[name].server is not None:
+            print("  %s over A, exclusive instructions per request by function "
+                  "(all code, httpd's included):" % name)
+            for d, fn in added_over(by[name], a):
+                print("    %10.0f  %s" % (d, fn))
     print("=" * 78)
 
 
@@ -828,6 +856,29 @@ def start_redis():
     return proc, port
 
 
+def snapshot_modules():
+    """Copy the modules into the run's directory and use the copies: a
+    rebuild in the source tree during the run (a shared working tree) must
+    not change the code under measurement, nor the code callgrind sees
+    between httpd's two configuration passes."""
+    global MODULE, TEST_MODULE, STORES_DIR
+    mods = os.path.join(BASE, "modules")
+    os.makedirs(mods)
+    os.chmod(mods, 0o755)
+
+    def copy(path):
+        dst = os.path.join(mods, os.path.basename(path))
+        shutil.copy2(path, dst)
+        os.chmod(dst, 0o755)
+        return dst
+    MODULE = copy(MODULE)
+    TEST_MODULE = copy(TEST_MODULE)
+    redis_so = os.path.join(STORES_DIR, "mod_marten_session_redis.so")
+    if os.path.isfile(redis_so):
+        copy(redis_so)
+    STORES_DIR = mods
+
+
 def main():
     global BASE
     started = time.time()
@@ -838,6 +889,7 @@ def main():
             return 1
     BASE = tempfile.mkdtemp(prefix="ms-bench-")
     os.chmod(BASE, 0o755)
+    snapshot_modules()
     redis_proc, redis_port = start_redis()
     scen = []
     try:
