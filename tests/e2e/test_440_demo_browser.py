@@ -35,6 +35,7 @@ import httpd as H
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="python3-selenium is not installed (apt-get install "
     "python3-selenium chromium chromium-driver)")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -211,15 +212,24 @@ def click_and_wait(driver, element_id, url=None, present=None):
     """Click, then wait for the navigation it starts: the URL to become url
     and/or an element with id present to appear (a click returns before the
     new page has loaded)."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.__msOldPage = true;")
     driver.find_element(By.ID, element_id).click()
-    wait = WebDriverWait(driver, 20)
-    wait.until(EC.staleness_of(old))
+
+    def new_page_loaded(d):
+        # a window variable does not survive a navigation; while the page
+        # changes, the driver may answer with errors: not loaded yet
+        try:
+            return d.execute_script(
+                "return window.__msOldPage === undefined && "
+                "document.readyState === 'complete';")
+        except WebDriverException:
+            return False
+    wait = WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,))
+    wait.until(new_page_loaded)
     if url:
         wait.until(EC.url_to_be(url))
     if present:
         wait.until(EC.presence_of_element_located((By.ID, present)))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def log_in(driver, demo, name):
