@@ -93,6 +93,24 @@ def real_targets(v):
                os.path.join(v["APACHE_MODS_AVAILABLE"], "marten_session.conf")])
 
 
+def uncomment_sample(conf):
+    """marten_session.conf with its configuration lines uncommented (the
+    commented directives and sections, not the prose); the inline key
+    rather than the key file."""
+    out = []
+    for line in conf.splitlines():
+        m = re.match(r"^(\s*)#(\s*)(</?[A-Z][A-Za-z]*\b.*|[A-Z][A-Za-z]+ .*|Require .*)$", line)
+        if m and not m.group(3).startswith("MartenSessionSecretKeyFile") and (
+                m.group(3).startswith(("MartenSession", "<", "Require", "ErrorDocument"))):
+            line = m.group(1) + m.group(2) + m.group(3)
+        out.append(line)
+    text = "\n".join(out) + "\n"
+    assert re.search(r"^\s*MartenSessionSecretKey \S{32,}$", text, re.M), text
+    assert re.search(r"^\s*MartenSession On$", text, re.M), text
+    assert re.search(r"^\s*Require marten-session user_id$", text, re.M), text
+    return text
+
+
 # --- 1. DESTDIR ----------------------------------------------------------------
 
 def test_install_into_destdir(ms_env, mvars, tmp_path):
@@ -138,11 +156,15 @@ def test_install_into_destdir(ms_env, mvars, tmp_path):
                       "ErrorDocument 401"):
         assert re.search(r"^\s*#\s*%s" % re.escape(directive), conf, re.M), directive
 
-    # the installed module loads
+    # the installed module loads, with its .conf as shipped (all commented)...
     h = H.Httpd(str(tmp_path / "srv"), name="installed", load_module=False,
                 load_test_module=False, env=ms_env)
-    h.snippet = "LoadModule marten_session_module %s/mod_marten_session.so\n" % mods
+    load_line = "LoadModule marten_session_module %s/mod_marten_session.so\n" % mods
+    h.snippet = load_line + conf
     rc, out = h.check_config()
+    assert rc == 0, out
+    # ...and with its sample directives uncommented (the key inline)
+    rc, out = h.check_config(load_line + uncomment_sample(conf))
     assert rc == 0, out
 
     # an existing .conf is the administrator's: kept on reinstall
