@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Writes the seed corpora in tests/fuzz/corpus/<target>/ (run it again
-after changing it; the files are committed). Seeds are small, valid or
+"""Writes the hand-made seeds into tests/fuzz/corpus/<target>/ (run it
+again after changing it; the files are committed). Files already there are
+kept: the corpora also hold inputs the fuzzers found that add coverage
+(`make fuzz-merge`). Seeds are small, valid or
 nearly valid inputs of each format, so the fuzzers start deep: cookies for
 the codec target are made with its key (FUZZ_KEY in fuzz_codec_marten.c)
 by the e2e suite's independent Python codec.
@@ -11,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,8 +26,7 @@ IV = bytes(range(16))
 
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     for data in seeds:
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
