@@ -8,7 +8,8 @@ PACKAGES="apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev check
   pkg-config autoconf automake libtool make gcc cppcheck
   python3 python3-pytest python3-cryptography curl php-cgi
   redis-server memcached postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3
-  clang libclang-rt-14-dev openssl"
+  clang libclang-rt-14-dev openssl
+  chromium chromium-driver python3-selenium valgrind wrk apache2-utils"
 
 if [ "$1" = "--list" ]; then
   echo $PACKAGES

@@ -16,8 +16,8 @@
  * <RequireNotAll>) a missing key is a plain AUTHZ_DENIED: not having the
  * key must not send the visitor to a login page.
  *
- * Log lines: MS00501 (error) Require used where MartenSession is Off;
- * MS00502/MS00503 (debug) the decision. */
+ * Log lines: MS00801 (error) Require used where MartenSession is Off;
+ * MS00802/MS00803 (debug) the decision. */
 #include "ms_authz.h"
 #include "ms_context.h"
 
@@ -105,7 +105,7 @@ static authz_status check_require(request_rec *r, const char *line,
     (void)line;
     if (!ms) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "MS00501: Require marten-session %s: MartenSession is Off "
+                      "MS00801: Require marten-session %s: MartenSession is Off "
                       "for %s, so there is no session to check", rule->key, r->uri);
         return AUTHZ_GENERAL_ERROR;
     }
@@ -115,11 +115,11 @@ static authz_status check_require(request_rec *r, const char *line,
     }
     if (value && value_matches(rule, value)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "MS00502: Require marten-session %s: granted", rule->key);
+                      "MS00802: Require marten-session %s: granted", rule->key);
         return AUTHZ_GRANTED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "MS00503: Require marten-session %s: %s", rule->key,
+                  "MS00803: Require marten-session %s: %s", rule->key,
                   value ? "the session holds another value" : "not in the session");
     if (value || rule->negated || r->user) {
         return AUTHZ_DENIED;

@@ -31,12 +31,25 @@ static void unset_prefixed(apr_pool_t *p, apr_table_t *t, const char *prefix,
 }
 
 /* <prefix><key> with every byte outside [A-Za-z0-9_] turned into '_'. */
+/* prefix + key in one allocation (this runs for every key of every request) */
+static char *join(apr_pool_t *p, const char *prefix, apr_size_t plen,
+                  const char *key)
+{
+    apr_size_t klen = strlen(key);
+    char *s = apr_palloc(p, plen + klen + 1);
+
+    memcpy(s, prefix, plen);
+    memcpy(s + plen, key, klen + 1);
+    return s;
+}
+
 static const char *var_name(apr_pool_t *p, const char *prefix, const char *key)
 {
-    char *name = apr_pstrcat(p, prefix, key, NULL);
+    apr_size_t plen = strlen(prefix);
+    char *name = join(p, prefix, plen, key);
     char *c;
 
-    for (c = name + strlen(prefix); *c; c++) {
+    for (c = name + plen; *c; c++) {
         if (!apr_isalnum(*c) && *c != '_') {
             *c = '_';
         }
@@ -88,8 +101,11 @@ void ms_env_refresh_notes(ms_session *ms, request_rec *r)
     e = (const apr_table_entry_t *)arr->elts;
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && e[i].val) {
-            apr_table_setn(r->notes, apr_pstrcat(r->pool, MS_NOTE_PREFIX, e[i].key, NULL),
-                           apr_pstrdup(r->pool, e[i].val));
+            /* the prefix was just cleared: add, no search; the values live
+             * in the client request's pool, which outlives r's notes */
+            apr_table_addn(r->notes,
+                           join(r->pool, MS_NOTE_PREFIX, sizeof(MS_NOTE_PREFIX) - 1,
+                                e[i].key), e[i].val);
         }
     }
 }

@@ -28,7 +28,8 @@ static apr_status_t session_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     if (ms) {
         ms_session_finish(ms, f->r);
-        if (ms_dir_env(ms->conf)) {
+        /* fixups set the notes; only a change since needs new ones */
+        if (ms_dir_env(ms->conf) && ms->modified) {
             ms_env_refresh_notes(ms, f->r);
         }
     }

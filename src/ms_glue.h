@@ -27,6 +27,8 @@ APLOG_USE_MODULE(marten_session);
  *   MS001xx  loading a session (client input: debug level only)
  *   MS002xx  saving a session
  *   MS003xx  configuration and startup
- *   MS004xx  write-back headers and bridges */
+ *   MS004xx  write-back headers and bridges
+ *   MS005xx-MS007xx  the redis, socache and db store modules
+ *   MS008xx  access control (Require marten-session) */
 
 #endif

@@ -12,14 +12,16 @@ typedef struct collect {
     const char *error_header;
 } collect;
 
-static int collect_one(void *baton, const char *name, const char *value)
+static void collect_one(collect *c, const char *name, const char *value)
 {
-    collect *c = baton;
     int kind = ms_writeback_kind(name);
     const char *err;
 
     if (kind < 0) {
-        return 1;
+        return;
+    }
+    if (!c->names) {
+        c->names = apr_array_make(c->pool, 4, sizeof(const char *));
     }
     *(const char **)apr_array_push(c->names) = name;
     if (c->wb && !c->error
@@ -27,16 +29,31 @@ static int collect_one(void *baton, const char *name, const char *value)
         c->error = err;
         c->error_header = name;
     }
-    return 1;
+}
+
+/* Nearly every response has no write-back header: test the first three
+ * bytes of each name before the full comparison. */
+static int may_be_writeback(const char *name)
+{
+    return name && (name[0] == 'X' || name[0] == 'x') && name[1] == '-'
+        && (name[2] == 'M' || name[2] == 'm');
 }
 
 static void collect_table(collect *c, apr_table_t *t)
 {
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     int i;
 
-    c->names->nelts = 0;
-    apr_table_do(collect_one, c, t, NULL);
-    for (i = 0; i < c->names->nelts; i++) {
+    if (c->names) {
+        c->names->nelts = 0;
+    }
+    for (i = 0; i < arr->nelts; i++) {
+        if (may_be_writeback(e[i].key)) {
+            collect_one(c, e[i].key, e[i].val);
+        }
+    }
+    for (i = 0; c->names && i < c->names->nelts; i++) {
         apr_table_unset(t, APR_ARRAY_IDX(c->names, i, const char *));
     }
 }
@@ -103,7 +120,7 @@ void ms_headers_apply(request_rec *r)
     ms_session *ms;
 
     c.pool = r->pool;
-    c.names = apr_array_make(r->pool, 4, sizeof(const char *));
+    c.names = NULL;
     c.wb = accept ? ms_writeback_make(r->pool) : NULL;
     c.error = c.error_header = NULL;
 
@@ -138,7 +155,7 @@ void ms_headers_strip_request(request_rec *r)
     collect c;
 
     c.pool = r->pool;
-    c.names = apr_array_make(r->pool, 2, sizeof(const char *));
+    c.names = NULL;
     c.wb = NULL;
     c.error = c.error_header = NULL;
     collect_table(&c, r->headers_in);

@@ -277,7 +277,7 @@ MartenSessionSecretKey %s
     Require marten-session user_id
 </Location>
 """ % KEY, name="authz-off", start=True)
-    h.expect_log(r"MS00501: Require marten-session user_id: MartenSession is Off",
+    h.expect_log(r"MS00801: Require marten-session user_id: MartenSession is Off",
                  required=True)
     r = h.client().api("noop", prefix="/off")
     assert r.status == 500, r
