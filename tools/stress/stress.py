@@ -386,9 +386,11 @@ class Client(threading.Thread):
 
     def _request(self, path):
         """(status, headers dict lowercased, body) or raises. A request on a
-        reused keep-alive connection that the server closed (graceful
-        restart, keep-alive timeout) before answering is resent once on a
-        new connection, as browsers do; it is counted."""
+        reused keep-alive connection that the server closed before answering
+        (graceful restart; mpm_event also closes kept-alive connections when
+        every worker is busy) is resent once on a new connection, as
+        browsers do; it is counted and reported, not hidden. A failure on a
+        new connection is a failed request."""
         headers = {"Cookie": "sessionid=" + self.cookie} if self.cookie else {}
         for attempt in (0, 1):
             reused = self.conn is not None
@@ -572,8 +574,10 @@ def load_lines(stats):
             1000 * percentile(stats.latencies, 0.50),
             1000 * percentile(stats.latencies, 0.99),
             1000 * stats.max_latency),
-        "requests resent after the server closed an idle keep-alive "
-        "connection: %d" % stats.stale_retries,
+        "requests resent once on a new connection after the server closed "
+        "a kept-alive one before answering (graceful restart, or mpm_event "
+        "shedding keep-alive connections with every worker busy): %d"
+        % stats.stale_retries,
     ]
 
 
