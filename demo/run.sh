@@ -26,7 +26,13 @@ chmod 755 "$root/app.py"
 
 pid=""
 cleanup() {
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    # A second Ctrl-C must not cut this short: httpd removes its pid file
+    # from the server root as it exits, so the root goes only after it.
+    trap '' INT TERM
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
     rm -rf "$root"
 }
 trap cleanup EXIT
