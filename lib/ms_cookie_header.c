@@ -141,6 +141,46 @@ static const char *expiry_attrs(apr_time_t expires, apr_time_t now,
                         date, age);
 }
 
+static apr_size_t decimal_digits(apr_int64_t n)
+{
+    apr_size_t d = 1;
+
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* Must agree with ms_set_cookie_build byte for byte (a unit test checks):
+ * the size checks run on every change, so they measure, not build. */
+apr_size_t ms_set_cookie_length(const ms_set_cookie *c, apr_time_t now)
+{
+    char date[APR_RFC822_DATE_LEN];
+    apr_size_t len;
+
+    if (c == NULL || c->name == NULL)
+        return 0;
+    len = strlen(c->name) + 1 + (c->value ? strlen(c->value) : 0);
+    if (c->path)
+        len += sizeof("; Path=") - 1 + strlen(c->path);
+    if (c->domain)
+        len += sizeof("; Domain=") - 1 + strlen(c->domain);
+    if (c->expires && apr_rfc822_date(date, c->expires) == APR_SUCCESS) {
+        apr_int64_t age = c->expires > now
+                          ? (c->expires - now) / APR_USEC_PER_SEC : 0;
+        len += sizeof("; Expires=") - 1 + strlen(date)
+               + sizeof("; Max-Age=") - 1 + decimal_digits(age);
+    }
+    if (c->secure)
+        len += sizeof("; Secure") - 1;
+    if (c->http_only)
+        len += sizeof("; HttpOnly") - 1;
+    if (c->same_site != MS_SAMESITE_OFF && ms_samesite_name(c->same_site))
+        len += sizeof("; SameSite=") - 1 + strlen(ms_samesite_name(c->same_site));
+    return len;
+}
+
 char *ms_set_cookie_build(const ms_set_cookie *c, apr_time_t now,
                           apr_pool_t *p)
 {

@@ -56,4 +56,7 @@ typedef struct ms_set_cookie {
 char *ms_set_cookie_build(const ms_set_cookie *c, apr_time_t now,
                           apr_pool_t *p);
 
+/* strlen(ms_set_cookie_build(c, now, p)), computed without building it. */
+apr_size_t ms_set_cookie_length(const ms_set_cookie *c, apr_time_t now);
+
 #endif

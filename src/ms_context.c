@@ -304,7 +304,7 @@ static void chunk_caps(const ms_session *ms, request_rec *r, apr_time_t expires,
     for (i = 0; i < n; i++) {
         ms_set_cookie c = cookie_attrs(ms, r, chunk_name(ms->conf, i, r->pool),
                                        "", expires);
-        apr_size_t empty = strlen(ms_set_cookie_build(&c, now, r->pool));
+        apr_size_t empty = ms_set_cookie_length(&c, now);
         caps[i] = empty < MS_COOKIE_LIMIT ? MS_COOKIE_LIMIT - empty : 0;
     }
 }
@@ -425,25 +425,52 @@ static apr_time_t save_expiry(const ms_session *ms, request_rec *r,
     return ms_lifetime_expires(&pol, issued, now, lifetime, idle_in_expiry);
 }
 
+/* At most how long the session's JSON can be: every byte escaped as
+ * \u00xx, plus the quotes, colon and comma of each pair. */
+static apr_size_t json_length_bound(const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t n = 2;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key) {
+            n += 6 * (strlen(e[i].key) + (e[i].val ? strlen(e[i].val) : 0)) + 6;
+        }
+    }
+    return n;
+}
+
+/* Does a cookie value for a JSON text of json_len bytes fit? */
+static int value_fits(ms_session *ms, request_rec *r, apr_size_t json_len,
+                      apr_time_t expires, apr_time_t now, const char *what)
+{
+    apr_size_t len = ms_cookie_value_length(ms_dir_format(ms->conf), json_len);
+    /* any value of the exact length splits the same way */
+    char *filler = apr_palloc(r->pool, len + 1);
+
+    memset(filler, 'x', len);
+    filler[len] = '\0';
+    return split_value(ms, r, filler, expires, now, what) != NULL;
+}
+
 int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
 {
     apr_time_t now = whole_seconds_now();
-    apr_time_t expires = save_expiry(ms, r, now, now);
-    const char *payload;
-    apr_size_t len;
-    char *filler;
+    apr_time_t expires;
 
     if (!is_cookie_store(r) || !ms->data || apr_is_empty_table(ms->data)) {
         return 1;
     }
-    payload = ms_table_to_json(ms->data, r->pool, NULL);
-    len = ms_cookie_value_length(ms_dir_format(ms->conf), strlen(payload));
-    /* any value of the exact length splits the same way */
-    filler = apr_palloc(r->pool, len + 1);
-    memset(filler, 'x', len);
-    filler[len] = '\0';
-    return split_value(ms, r, filler, ms->browser_close == 1 ? 0 : expires,
-                       now, what) != NULL;
+    expires = ms->browser_close == 1 ? 0 : save_expiry(ms, r, now, now);
+    /* most sessions are far from the limit: settle those without
+     * serialising the session on every change */
+    if (value_fits(ms, r, json_length_bound(ms->data), expires, now, NULL)) {
+        return 1;
+    }
+    return value_fits(ms, r, strlen(ms_table_to_json(ms->data, r->pool, NULL)),
+                      expires, now, what);
 }
 
 /* Delete a record the store may hold under key. A failure is logged: the
