@@ -41,5 +41,15 @@ trap 'exit 0' INT TERM
 "$MS_HTTPD" -t -d "$root" -f "$root/httpd.conf" >/dev/null
 "$MS_HTTPD" -DFOREGROUND -d "$root" -f "$root/httpd.conf" &
 pid=$!
+# Print the address once the server answers (at most 10 s), or say why not.
+tries=0
+until curl -s -o /dev/null "http://127.0.0.1:$PORT/session"; do
+    tries=$((tries + 1))
+    if [ $tries -ge 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+        echo "mod_marten_session demo: httpd did not start (see the lines above)" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
 echo "mod_marten_session demo: http://127.0.0.1:$PORT/  (Ctrl-C stops it)"
 wait "$pid"
