@@ -265,21 +265,33 @@ static const char *set_cookie_path(cmd_parms *cmd, void *dconf, const char *v)
     return NULL;
 }
 
-static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *v)
+/* A number of seconds in [lo, MS_MAX_MAX_AGE]; "Off" is 0 when lo is 0. */
+static const char *parse_seconds(cmd_parms *cmd, const char *v, apr_int64_t lo,
+                                 apr_int64_t *out)
 {
-    ms_dir_conf *d = dconf;
     apr_int64_t n;
     char *end = NULL;
 
+    if (lo == 0 && !strcasecmp(v, "Off")) {
+        *out = 0;
+        return NULL;
+    }
     errno = 0;
     n = apr_strtoi64(v, &end, 10);
-    if (errno || end == v || *end || n < 1 || n > MS_MAX_MAX_AGE) {
+    if (errno || end == v || *end || n < lo || n > MS_MAX_MAX_AGE) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
-                            "between 1 and %" APR_INT64_T_FMT, cmd->cmd->name, v,
-                            (apr_int64_t)MS_MAX_MAX_AGE);
+                            "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT
+                            "%s", cmd->cmd->name, v, lo,
+                            (apr_int64_t)MS_MAX_MAX_AGE,
+                            lo == 0 ? " (0 or Off: no limit)" : "");
     }
-    d->max_age = n;
+    *out = n;
     return NULL;
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *v)
+{
+    return parse_seconds(cmd, v, 1, &((ms_dir_conf *)dconf)->max_age);
 }
 
 static const char *set_http_only(cmd_parms *cmd, void *dconf, int on)
@@ -325,30 +337,6 @@ static const char *set_format(cmd_parms *cmd, void *dconf, const char *v)
                             cmd->cmd->name, v);
     }
     note_section(cmd, d);
-    return NULL;
-}
-
-/* A number of seconds in [lo, MS_MAX_MAX_AGE]; "Off" is 0 when lo is 0. */
-static const char *parse_seconds(cmd_parms *cmd, const char *v, apr_int64_t lo,
-                                 apr_int64_t *out)
-{
-    apr_int64_t n;
-    char *end = NULL;
-
-    if (lo == 0 && !strcasecmp(v, "Off")) {
-        *out = 0;
-        return NULL;
-    }
-    errno = 0;
-    n = apr_strtoi64(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > MS_MAX_MAX_AGE) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
-                            "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT
-                            "%s", cmd->cmd->name, v, lo,
-                            (apr_int64_t)MS_MAX_MAX_AGE,
-                            lo == 0 ? " (0 or Off: no limit)" : "");
-    }
-    *out = n;
     return NULL;
 }
 
