@@ -20,7 +20,7 @@ static apr_table_t *marten_session_table(request_rec *r)
     if (!ms->table_exposed) {
         /* Remember what was handed out, to notice direct edits at save. */
         ms->table_exposed = 1;
-        ms->snapshot = ms_table_to_json(t, r->pool, NULL);
+        ms->snapshot = ms_table_to_json(t, ms->pool, NULL);
     }
     return t;
 }

@@ -51,7 +51,10 @@ ms_session *ms_session_for(request_rec *r)
     ms = ap_get_module_config(top->request_config, &marten_session_module);
     if (!ms) {
         ms = apr_pcalloc(top->pool, sizeof(*ms));
-        ms->conf = d;
+        ms->pool = top->pool;
+        /* r may be a sub-request whose merged configuration dies with it;
+         * its strings come from the configuration pool and live on */
+        ms->conf = apr_pmemdup(top->pool, d, sizeof(*d));
         ms->browser_close = MS_UNSET;
         ap_set_module_config(top->request_config, &marten_session_module, ms);
     }

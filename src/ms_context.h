@@ -6,6 +6,7 @@
 #include "ms_config.h"
 
 typedef struct ms_session {
+    apr_pool_t *pool;             /* the client request's: outlives sub-requests */
     const ms_dir_conf *conf;      /* of the request that made the session */
     const char *key_in;           /* store key from the client's cookie, or NULL */
     apr_table_t *data;            /* the live session table (once loaded) */
