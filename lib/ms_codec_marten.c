@@ -80,7 +80,15 @@ static int utf8_valid(const char *s, apr_size_t len)
     apr_uint64_t w;
     unsigned cp;
 
-    /* Cookies are ASCII: skip 8 bytes at a time while no high bit is set. */
+    /* Cookies are ASCII: skip 32 bytes at a time while no high bit is
+     * set, then 8 at a time. */
+    while (i + 32 <= len) {
+        apr_uint64_t x[4];
+        memcpy(x, u + i, 32);
+        if ((x[0] | x[1] | x[2] | x[3]) & APR_UINT64_C(0x8080808080808080))
+            break;
+        i += 32;
+    }
     while (i + 8 <= len) {
         memcpy(&w, u + i, 8);
         if (w & APR_UINT64_C(0x8080808080808080))
@@ -286,6 +294,63 @@ static ms_cookie_status read_envelope(const char *text, const member *env,
     return MS_COOKIE_OK;
 }
 
+/* The envelope as Marten and we write it: ENV_HEAD, the base64 value,
+ * ENV_MID, a 20-character UTC time, ENV_TAIL. */
+#define ENV_HEAD "{\"_marten\":{\"value\":\""
+#define ENV_MID "\",\"expires\":\""
+#define ENV_TAIL "\"}}"
+#define ENV_TIME_LEN 20
+#define LIT_LEN(s) (sizeof(s) - 1)
+
+/* Base64 text of n characters, none of them CR or LF, decodes to exactly
+ * this many bytes (trailing '=' aside). */
+static apr_size_t b64_decoded_len(const char *s, apr_size_t n)
+{
+    while (n > 0 && s[n - 1] == '=')
+        n--;
+    return n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+}
+
+/* Step 5 for the envelope in the exact shape every writer produces: no
+ * JSON walk over the long value, only its fixed frame. Returns 0 when
+ * text has another shape, and then the general reader decides. A frame
+ * that matches gives what the general reader gives: the value is base64
+ * (so holds no '"', '\\' or control byte, CR and LF being ruled out by
+ * the decoded length) and the time is checked for the same. */
+static int unwrap_canonical(const char *text, apr_size_t len, apr_time_t now,
+                            apr_pool_t *p, const char **x, apr_size_t *xlen,
+                            apr_time_t *expires, ms_cookie_status *st)
+{
+    const apr_size_t frame = LIT_LEN(ENV_HEAD) + LIT_LEN(ENV_MID)
+                             + ENV_TIME_LEN + LIT_LEN(ENV_TAIL);
+    const char *value = text + LIT_LEN(ENV_HEAD), *t;
+    apr_size_t vlen, k;
+    unsigned char *dec;
+
+    if (len < frame || memcmp(text, ENV_HEAD, LIT_LEN(ENV_HEAD)) != 0
+        || memcmp(text + len - LIT_LEN(ENV_TAIL), ENV_TAIL,
+                  LIT_LEN(ENV_TAIL)) != 0)
+        return 0;
+    vlen = len - frame;
+    t = value + vlen + LIT_LEN(ENV_MID);
+    if (memcmp(value + vlen, ENV_MID, LIT_LEN(ENV_MID)) != 0)
+        return 0;
+    for (k = 0; k < ENV_TIME_LEN; k++)
+        if (t[k] == '"' || t[k] == '\\' || (unsigned char)t[k] < 0x20)
+            return 0;
+    if (ms_base64_decode_lenient(value, vlen, p, &dec, xlen) != APR_SUCCESS
+        || *xlen != b64_decoded_len(value, vlen))
+        return 0;
+    if (ms_time_parse_iso8601(t, ENV_TIME_LEN, expires) != APR_SUCCESS)
+        *st = MS_COOKIE_BAD_EXPIRES;
+    else if (!(now < *expires))
+        *st = MS_COOKIE_EXPIRED;
+    else
+        *st = MS_COOKIE_OK;
+    *x = (const char *)dec;
+    return 1;
+}
+
 /* Step 5: from the decoded DATA to X, the hex text. */
 static ms_cookie_status unwrap(const char *text, apr_size_t len,
                                apr_time_t now, apr_pool_t *p,
@@ -300,6 +365,9 @@ static ms_cookie_status unwrap(const char *text, apr_size_t len,
     apr_size_t vlen;
     ms_cookie_status st;
 
+    *expires = 0;
+    if (unwrap_canonical(text, len, now, p, x, xlen, expires, &st))
+        return st;
     *expires = 0;
     if (!find_envelope(text, len, p, &env)) {
         *x = text;          /* the no-expiry form: never expires */

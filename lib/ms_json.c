@@ -168,7 +168,8 @@ static ms_json_status decode_body(const char *s, apr_size_t start,
     return MS_JSON_OK;
 }
 
-/* Bytes that end the fast scan of a string body: controls, '"', '\\'. */
+/* Bytes that end the fast scan of a string body: controls, '"', '\\' and
+ * DEL (kept raw, but noted: see SCAN_DEL). */
 static const unsigned char string_stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -177,7 +178,7 @@ static const unsigned char string_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -188,47 +189,72 @@ static const unsigned char string_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/* What scan_string saw in a string body besides plain bytes. */
+#define SCAN_ESCAPE 1       /* a backslash: the body must be decoded */
+#define SCAN_DEL    2       /* a raw U+007F, which the writer escapes */
+
+/* The high bit of each byte of w that ends the scan of a string body:
+ * below 0x20, '"' (0x22), '\\' (0x5C) or DEL (0x7F). Only the lowest one
+ * is sure to be right (a borrow can mark a byte above a true hit), and the
+ * scan needs no other. */
+static APR_INLINE apr_uint64_t stop_bytes(apr_uint64_t w)
+{
+    const apr_uint64_t ones = APR_UINT64_C(0x0101010101010101);
+    apr_uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5C),
+                 d = w ^ (ones * 0x7F);
+
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)
+            | ((d - ones) & ~d)) & (ones * 0x80);
+}
+
+/* Offset of the first stop byte in the 8 at s, given their stop_bytes. */
+static APR_INLINE apr_size_t first_stop(apr_uint64_t hits,
+                                        const unsigned char *s)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    (void)s;
+    return (apr_size_t)__builtin_ctzll(hits) >> 3;
+#else
+    apr_size_t k = 0;
+
+    (void)hits;
+    while (!string_stop[s[k]])
+        k++;
+    return k;
+#endif
+}
+
 /* Find the closing quote of the string opening at c->pos, refusing raw
- * control characters (as Crystal does); *escaped tells whether the body
- * holds a backslash. One tight pass: most strings have no escapes. */
+ * control characters (as Crystal does); *seen gets SCAN_* bits for what
+ * the body holds. Eight bytes a turn, stopping right on the first byte
+ * that needs a look; the last few bytes of the text go one by one. */
 static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
-                                  int *escaped)
+                                  int *seen)
 {
     const unsigned char *s = (const unsigned char *)c->s;
     apr_size_t i = c->pos + 1;
 
-    *escaped = 0;
+    *seen = 0;
     if (c->pos >= c->len || s[c->pos] != '"')
         return MS_JSON_SYNTAX;
     while (i < c->len) {
         unsigned char ch;
-        /* eight at a time through plain text (base64, mostly): no byte
-         * below 0x20, no '"' (0x22), no '\\' (0x5C) in the word */
+
         if (c->len - i >= 8) {
-            const apr_size_t last8 = c->len - 8;
-            do {
-                apr_uint64_t w, q, b;
-                memcpy(&w, s + i, 8);
-                q = w ^ APR_UINT64_C(0x2222222222222222);
-                b = w ^ APR_UINT64_C(0x5C5C5C5C5C5C5C5C);
-                if ((((w - APR_UINT64_C(0x2020202020202020)) & ~w)
-                     | ((q - APR_UINT64_C(0x0101010101010101)) & ~q)
-                     | ((b - APR_UINT64_C(0x0101010101010101)) & ~b))
-                    & APR_UINT64_C(0x8080808080808080))
-                    break;
+            apr_uint64_t w, hits;
+            memcpy(&w, s + i, 8);
+            if ((hits = stop_bytes(w)) == 0) {
                 i += 8;
-            } while (i <= last8);
+                continue;
+            }
+            i += first_stop(hits, s + i);
         }
-        while (c->len - i >= 4
-               && !(string_stop[s[i]] | string_stop[s[i + 1]]
-                    | string_stop[s[i + 2]] | string_stop[s[i + 3]]))
-            i += 4;
-        if (i >= c->len)
-            break;
-        if (!string_stop[ch = s[i]]) {
+        else if (!string_stop[s[i]]) {
             i++;
             continue;
         }
+        ch = s[i];
         if (ch == '"') {
             *end = i;
             return MS_JSON_OK;
@@ -236,12 +262,33 @@ static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
         if (ch < 0x20)
             return MS_JSON_SYNTAX;
         if (ch == '\\') {
-            *escaped = 1;
+            *seen |= SCAN_ESCAPE;
             i++;            /* the escaped character is checked later */
         }
+        else
+            *seen |= SCAN_DEL;
         i++;
     }
     return MS_JSON_SYNTAX;
+}
+
+/* The body of the string that scan_string found to end at end, decoded
+ * into buf, which has room for end - c->pos bytes (decoding never grows
+ * the text; the NUL takes the closing quote's place); c moves past it. */
+static ms_json_status take_string(ms_json_cursor *c, apr_size_t end, int seen,
+                                  char *buf, apr_size_t *outlen)
+{
+    apr_size_t n = end - c->pos - 1;
+    ms_json_status st;
+
+    if (!(seen & SCAN_ESCAPE))
+        memcpy(buf, c->s + c->pos + 1, n);
+    else if ((st = decode_body(c->s, c->pos + 1, end, buf, &n)) != MS_JSON_OK)
+        return st;
+    buf[n] = '\0';
+    c->pos = end + 1;
+    *outlen = n;
+    return MS_JSON_OK;
 }
 
 ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
@@ -249,35 +296,27 @@ ms_json_status ms_json_read_string(ms_json_cursor *c, apr_pool_t *p,
 {
     apr_size_t end, n;
     ms_json_status st;
-    int escaped;
-    char *buf;
+    int seen;
 
-    if ((st = scan_string(c, &end, &escaped)) != MS_JSON_OK)
+    if ((st = scan_string(c, &end, &seen)) != MS_JSON_OK)
         return st;
-    /* Decoding never grows the text: size the buffer by the raw body. */
-    buf = apr_palloc(p, end - c->pos);
-    n = end - c->pos - 1;
-    if (!escaped)
-        memcpy(buf, c->s + c->pos + 1, n);
-    else if ((st = decode_body(c->s, c->pos + 1, end, buf, &n)) != MS_JSON_OK)
-        return st;
-    buf[n] = '\0';
-    c->pos = end + 1;
-    *out = buf;
+    *out = apr_palloc(p, end - c->pos);
+    st = take_string(c, end, seen, *out, &n);
     if (outlen)
         *outlen = n;
-    return MS_JSON_OK;
+    return st;
 }
+
 
 static ms_json_status skip_string(ms_json_cursor *c)
 {
     apr_size_t end, n;
     ms_json_status st;
-    int escaped;
+    int seen;
 
-    if ((st = scan_string(c, &end, &escaped)) != MS_JSON_OK)
+    if ((st = scan_string(c, &end, &seen)) != MS_JSON_OK)
         return st;
-    if (escaped)
+    if (seen & SCAN_ESCAPE)
         st = decode_body(c->s, c->pos + 1, end, NULL, &n);
     if (st != MS_JSON_OK)
         return st;
@@ -394,72 +433,124 @@ static ms_json_status classify_non_object(ms_json_cursor *c)
     return c->pos == c->len ? MS_JSON_NOT_OBJECT : MS_JSON_SYNTAX;
 }
 
-/* One "key":"value" member; *nul is set when either holds U+0000. */
-static ms_json_status read_member(ms_json_cursor *c, apr_pool_t *p,
-                                  apr_table_t *t, int *nul)
+/* The state of one document read. Beside the table it follows whether the
+ * text is exactly what ms_table_to_json would write for that table. */
+typedef struct doc_reader {
+    ms_json_cursor c;
+    char *strings;      /* room for the keys and values still to come */
+    apr_table_t *t;
+    int members;
+    int nul;            /* a key or value held U+0000 */
+    int rewritten;      /* the writer would write other bytes */
+} doc_reader;
+
+/* Whitespace is never written: any at all makes the text non-canonical. */
+static void skip_ws(doc_reader *d)
 {
+    apr_size_t at = d->c.pos;
+
+    ms_json_skip_ws(&d->c);
+    d->rewritten |= d->c.pos != at;
+}
+
+/* A string of the document; escapes and DEL would be written otherwise
+ * (or may be: the check is cheap, not exact). */
+static ms_json_status doc_string(doc_reader *d, char **out, apr_size_t *len)
+{
+    apr_size_t end;
+    ms_json_status st;
+    int seen;
+
+    if ((st = scan_string(&d->c, &end, &seen)) != MS_JSON_OK)
+        return st;
+    d->rewritten |= seen;
+    *out = d->strings;
+    if ((st = take_string(&d->c, end, seen, *out, len)) == MS_JSON_OK)
+        d->strings += *len + 1;
+    return st;
+}
+
+/* One "key":"value" member. */
+static ms_json_status read_member(doc_reader *d)
+{
+    ms_json_cursor *c = &d->c;
     char *key, *val;
     apr_size_t klen, vlen;
     ms_json_status st;
 
-    ms_json_skip_ws(c);
-    if ((st = ms_json_read_string(c, p, &key, &klen)) != MS_JSON_OK)
+    skip_ws(d);
+    if ((st = doc_string(d, &key, &klen)) != MS_JSON_OK)
         return st;
-    ms_json_skip_ws(c);
+    skip_ws(d);
     if (cur_peek(c) != ':')
         return MS_JSON_SYNTAX;
     c->pos++;
-    ms_json_skip_ws(c);
+    skip_ws(d);
     if (cur_peek(c) != '"')
         return ms_json_skip_value(c, 1) == MS_JSON_OK ? MS_JSON_NOT_STRING
                                                       : MS_JSON_SYNTAX;
-    if ((st = ms_json_read_string(c, p, &val, &vlen)) != MS_JSON_OK)
+    if ((st = doc_string(d, &val, &vlen)) != MS_JSON_OK)
         return st;
-    if (memchr(key, '\0', klen) || memchr(val, '\0', vlen))
-        *nul = 1;       /* keep parsing: only a well-formed document is NUL */
-    else
-        apr_table_setn(t, key, val);
+    /* a raw NUL is a control byte, refused by the scan: only an escape
+     * (which marks the document rewritten) can make one */
+    if (d->rewritten && (memchr(key, '\0', klen) || memchr(val, '\0', vlen)))
+        d->nul = 1;     /* keep parsing: only a well-formed document is NUL */
+    else {
+        apr_table_setn(d->t, key, val);
+        d->members++;
+    }
+    return MS_JSON_OK;
+}
+
+ms_json_status ms_json_read_session(const char *json, apr_size_t len,
+                                    apr_pool_t *p, apr_table_t **table,
+                                    int *canonical)
+{
+    doc_reader d = { { json, json ? len : 0, 0 }, NULL, NULL, 0, 0, 0 };
+    ms_json_status st;
+
+    skip_ws(&d);
+    if (cur_peek(&d.c) != '{')
+        return classify_non_object(&d.c);
+    d.c.pos++;
+    d.t = apr_table_make(p, 8);
+    /* Each string takes at most the bytes of its text, quotes included:
+     * one allocation holds them all. */
+    d.strings = apr_palloc(p, d.c.len);
+    skip_ws(&d);
+    if (cur_peek(&d.c) == '}')
+        d.c.pos++;
+    else {
+        for (;;) {
+            if ((st = read_member(&d)) != MS_JSON_OK)
+                return st;
+            skip_ws(&d);
+            if (cur_peek(&d.c) == ',') {
+                d.c.pos++;
+                continue;
+            }
+            if (cur_peek(&d.c) != '}')
+                return MS_JSON_SYNTAX;
+            d.c.pos++;
+            break;
+        }
+    }
+    skip_ws(&d);
+    if (d.c.pos != d.c.len)
+        return MS_JSON_SYNTAX;
+    if (d.nul)
+        return MS_JSON_NUL;
+    *table = d.t;
+    if (canonical)      /* a duplicate key is written once */
+        *canonical = !d.rewritten
+                     && d.members == apr_table_elts(d.t)->nelts;
     return MS_JSON_OK;
 }
 
 ms_json_status ms_json_to_table(const char *json, apr_size_t len,
                                 apr_pool_t *p, apr_table_t **table)
 {
-    ms_json_cursor c = { json, json ? len : 0, 0 };
-    apr_table_t *t;
-    ms_json_status st;
-    int nul = 0;
-
-    ms_json_skip_ws(&c);
-    if (cur_peek(&c) != '{')
-        return classify_non_object(&c);
-    c.pos++;
-    t = apr_table_make(p, 8);
-    ms_json_skip_ws(&c);
-    if (cur_peek(&c) == '}')
-        c.pos++;
-    else {
-        for (;;) {
-            if ((st = read_member(&c, p, t, &nul)) != MS_JSON_OK)
-                return st;
-            ms_json_skip_ws(&c);
-            if (cur_peek(&c) == ',') {
-                c.pos++;
-                continue;
-            }
-            if (cur_peek(&c) != '}')
-                return MS_JSON_SYNTAX;
-            c.pos++;
-            break;
-        }
-    }
-    ms_json_skip_ws(&c);
-    if (c.pos != c.len)
-        return MS_JSON_SYNTAX;
-    if (nul)
-        return MS_JSON_NUL;
-    *table = t;
-    return MS_JSON_OK;
+    return ms_json_read_session(json, len, p, table, NULL);
 }
 
 /* --- writing ------------------------------------------------------------- */

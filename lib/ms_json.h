@@ -27,6 +27,14 @@ const char *ms_json_status_str(ms_json_status st);
 ms_json_status ms_json_to_table(const char *json, apr_size_t len,
                                 apr_pool_t *p, apr_table_t **table);
 
+/* ms_json_to_table, and *canonical (when not NULL) tells whether
+ * ms_table_to_json would write the table back as exactly json[0..len),
+ * so a reader may reuse the text. A 0 may be cautious (any escape gives
+ * one); a 1 is always right. */
+ms_json_status ms_json_read_session(const char *json, apr_size_t len,
+                                    apr_pool_t *p, apr_table_t **table,
+                                    int *canonical);
+
 /* Serialise t as Crystal does: no whitespace, pairs in table order,
  * escaping only '"', '\\', \b \f \n \r \t in short form, and other
  * U+0000-U+001F and U+007F as \u00xx (lowercase hex). '/' and all non-ASCII

@@ -19,8 +19,8 @@ static apr_table_t *marten_session_table(request_rec *r)
     t = ms_session_load(ms, r);
     if (!ms->table_exposed) {
         /* Remember what was handed out, to notice direct edits at save. */
+        ms->snapshot = ms_session_json(ms, ms->pool);
         ms->table_exposed = 1;
-        ms->snapshot = ms_table_to_json(t, ms->pool, NULL);
     }
     return t;
 }

@@ -190,7 +190,7 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
     apr_table_t *loaded;
     apr_status_t rv;
     ms_json_status js;
-    int bad_set;
+    int bad_set, canonical;
 
     ms->accessed = 1;
     if (ms->loaded) {
@@ -220,8 +220,8 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
                       "serving it empty and keeping the client's cookie",
                       store_name(sc));
     }
-    else if ((js = ms_json_to_table(payload, strlen(payload), top->pool, &loaded))
-             != MS_JSON_OK) {
+    else if ((js = ms_json_read_session(payload, strlen(payload), top->pool,
+                                        &loaded, &canonical)) != MS_JSON_OK) {
         /* Only a key holder can sign such a payload, but it is still not
          * the server's fault: debug, like every other unusable cookie. */
         ms->key_rejected = 1;
@@ -240,11 +240,24 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
     }
     else {
         ms->data = loaded;
+        if (canonical) {
+            /* the payload may live in a sub-request's pool */
+            ms->loaded_json = r->pool == top->pool ? payload
+                                                   : apr_pstrdup(top->pool, payload);
+        }
         ms->loaded_expires = expires;
         ms->issued = issued;
         ms->seen = seen;
     }
     return ms->data;
+}
+
+const char *ms_session_json(const ms_session *ms, apr_pool_t *p)
+{
+    if (ms->loaded_json && !ms->modified && !ms->table_exposed) {
+        return ms->loaded_json;
+    }
+    return ms_table_to_json(ms->data, p, NULL);
 }
 
 void ms_session_mark_modified(ms_session *ms)

@@ -11,6 +11,7 @@ typedef struct ms_session {
     const char *key_in;           /* store key from the client's cookie, or NULL */
     apr_table_t *data;            /* the live session table (once loaded) */
     const char *snapshot;         /* data when the table was handed out, as JSON */
+    const char *loaded_json;      /* the JSON loaded, when data writes back as it */
     apr_time_t loaded_expires;
     apr_time_t issued;            /* authenticated start; 0: unknown */
     apr_time_t seen;              /* authenticated last save or touch; 0: unknown */
@@ -35,6 +36,10 @@ ms_session *ms_session_existing(request_rec *r);
 
 /* Load the session from the store once (sets accessed). Returns the table. */
 apr_table_t *ms_session_load(ms_session *ms, request_rec *r);
+
+/* The loaded session as JSON (ms_table_to_json's bytes), from p. The text
+ * the store gave is reused while nothing can have changed it. */
+const char *ms_session_json(const ms_session *ms, apr_pool_t *p);
 
 /* Mutations through the API or write-back headers. */
 void ms_session_mark_modified(ms_session *ms);

@@ -3,7 +3,6 @@
 #include "ms_env.h"
 #include "ms_json.h"
 
-#include "apr_lib.h"
 #include "apr_strings.h"
 
 /* Remove every entry whose key starts with prefix (or equals exact). */
@@ -43,15 +42,21 @@ static char *join(apr_pool_t *p, const char *prefix, apr_size_t plen,
     return s;
 }
 
-static const char *var_name(apr_pool_t *p, const char *prefix, const char *key)
+static const char *var_name(apr_pool_t *p, const char *prefix, const char *key,
+                            int *renamed)
 {
     apr_size_t plen = strlen(prefix);
     char *name = join(p, prefix, plen, key);
     char *c;
 
+    *renamed = 0;
     for (c = name + plen; *c; c++) {
-        if (!apr_isalnum(*c) && *c != '_') {
+        /* ASCII only, whatever the locale: [A-Za-z0-9_] is kept */
+        unsigned char u = (unsigned char)*c;
+        if (!((u | 0x20) >= 'a' && (u | 0x20) <= 'z') && !(u >= '0' && u <= '9')
+            && u != '_') {
             *c = '_';
+            *renamed = 1;
         }
     }
     return name;
@@ -68,23 +73,37 @@ static const char *json_var_name(apr_pool_t *p, const char *prefix)
     return apr_pstrmemdup(p, prefix, len);
 }
 
-static void export_env(request_rec *r, const ms_dir_conf *d, const apr_table_t *data)
+static void export_env(request_rec *r, const ms_dir_conf *d, const ms_session *ms)
 {
     const char *prefix = ms_dir_env_prefix(d);
     const char *json_name = json_var_name(r->pool, prefix);
-    const apr_array_header_t *arr = apr_table_elts(data);
+    const apr_array_header_t *arr = apr_table_elts(ms->data);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i;
+    /* The prefix was just cleared and the session's keys are unique, so
+     * a name is new unless two map to it (a table handed out may hold a
+     * key twice, renamed keys may meet, and with a prefix such as "S" the
+     * empty key is named as the JSON): then search, and the last wins. */
+    int search = ms->table_exposed, renamed, i;
 
     unset_prefixed(r->pool, r->subprocess_env, prefix, json_name);
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && e[i].val) {
-            apr_table_setn(r->subprocess_env, var_name(r->pool, prefix, e[i].key),
-                           e[i].val);
+            const char *name = var_name(r->pool, prefix, e[i].key, &renamed);
+            search |= renamed || !*e[i].key;
+            if (search) {
+                apr_table_setn(r->subprocess_env, name, e[i].val);
+            }
+            else {
+                apr_table_addn(r->subprocess_env, name, e[i].val);
+            }
         }
     }
-    apr_table_setn(r->subprocess_env, json_name,
-                   ms_table_to_json(data, r->pool, NULL));
+    if (search) {
+        apr_table_setn(r->subprocess_env, json_name, ms_session_json(ms, r->pool));
+    }
+    else {
+        apr_table_addn(r->subprocess_env, json_name, ms_session_json(ms, r->pool));
+    }
 }
 
 void ms_env_refresh_notes(ms_session *ms, request_rec *r)
@@ -118,7 +137,8 @@ int ms_env_fixups(request_rec *r)
     if (!ms_dir_enabled(d) || !ms_dir_env(d) || !(ms = ms_session_for(r))) {
         return DECLINED;
     }
-    export_env(r, d, ms_session_load(ms, r));
+    ms_session_load(ms, r);
+    export_env(r, d, ms);
     ms_env_refresh_notes(ms, r);
     return DECLINED;
 }

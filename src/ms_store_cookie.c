@@ -19,12 +19,13 @@ static const char *cookie_create(marten_session_store_instance **instance,
 }
 
 static apr_status_t open_sealed(request_rec *r, const ms_keyring *kr,
-                                const char *value, char **plaintext,
+                                const char *value, apr_size_t vlen,
+                                char **plaintext,
                                 apr_size_t *len, apr_time_t *expires,
                                 apr_time_t *issued, apr_time_t *seen)
 {
     ms_sealed_times t;
-    ms_sealed_status st = ms_sealed_decode(kr, value, strlen(value),
+    ms_sealed_status st = ms_sealed_decode(kr, value, vlen,
                                            apr_time_now(), r->pool,
                                            plaintext, len, &t, NULL);
     if (st != MS_SEALED_OK) {
@@ -40,10 +41,11 @@ static apr_status_t open_sealed(request_rec *r, const ms_keyring *kr,
 }
 
 static apr_status_t open_marten(request_rec *r, const ms_keyring *kr,
-                                const char *value, char **plaintext,
+                                const char *value, apr_size_t vlen,
+                                char **plaintext,
                                 apr_size_t *len, apr_time_t *expires)
 {
-    ms_cookie_status st = ms_marten_decode(kr, value, strlen(value),
+    ms_cookie_status st = ms_marten_decode(kr, value, vlen,
                                            apr_time_now(), r->pool,
                                            plaintext, len, expires, NULL);
     if (st != MS_COOKIE_OK) {
@@ -62,17 +64,18 @@ apr_status_t ms_cookie_open(request_rec *r, const char *value,
 {
     const ms_keyring *kr = ms_server_conf_get(r->server)->keyring;
     char *plaintext = NULL;
-    apr_size_t len = 0;
+    apr_size_t len = 0, vlen;
     apr_status_t rv;
 
     if (!kr) {
         return APR_EINIT;
     }
     *issued = *seen = 0;
-    *sealed = ms_sealed_is(value, strlen(value));
-    rv = *sealed ? open_sealed(r, kr, value, &plaintext, &len, expires, issued,
-                               seen)
-                 : open_marten(r, kr, value, &plaintext, &len, expires);
+    vlen = strlen(value);
+    *sealed = ms_sealed_is(value, vlen);
+    rv = *sealed ? open_sealed(r, kr, value, vlen, &plaintext, &len, expires,
+                               issued, seen)
+                 : open_marten(r, kr, value, vlen, &plaintext, &len, expires);
     if (rv != APR_SUCCESS) {
         return rv;
     }

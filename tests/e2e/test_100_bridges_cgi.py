@@ -10,6 +10,7 @@ so php-cgi's cgi.force_redirect check passes without changing php.ini.
 
 import json
 import os
+import re
 import urllib.parse
 
 import pytest
@@ -33,6 +34,8 @@ MartenSessionSecretKey {key}
     SetEnv MARTEN_SESSION planted
     # not the prefix (MARTEN_SESSION_), so left alone
     SetEnv MARTEN_SESSIONX kept
+    # apr_table_get: the first variable of a name (CGI sees the last)
+    Header always set X-Env-A-B "%{{MARTEN_SESSION_a_b}}e"
 </Location>
 RewriteEngine On
 RewriteRule "^/cgi-bin/env\\.py$" - [E=MARTEN_SESSION_rewritten:1]
@@ -66,6 +69,7 @@ def srv(module_servers, ms_env):
                                    key=KEY, php_cgi=PHP_CGI), name="bridges-cgi")
     with open(h.env.cgi_dir + "/bridge_app.php", "rb") as f:
         h.write_file("htdocs/php/bridge_app.php", f.read())
+    h.write_file("htdocs/static.txt", b"static\n")
     h.start()
     return h
 
@@ -251,6 +255,50 @@ def test_session_keys_differing_in_case(srv):
     _, env = cgi_env(srv, [("k", "lower"), ("K", "upper")])
     ks = [(k, v) for k, v in env.items() if k.lower() == "marten_session_k"]
     assert len(ks) == 1 and ks[0][1] == "upper", env
+
+
+@pytest.mark.parametrize("pairs", [
+    [("a-b", "dash"), ("a_b", "underscore")],
+    [("a_b", "underscore"), ("a-b", "dash")],
+    [("x", "1"), ("a.b", "dot"), ("a b", "space"), ("y", "2")],
+])
+def test_keys_that_share_a_variable_name(srv, pairs):
+    # Two keys can map to one name: the later key wins, and the variable is
+    # there once, for a script and for a module reading the first of a name
+    # (mod_headers here, on a static file).
+    want = {}
+    for k, v in pairs:
+        want["MARTEN_SESSION_" + re.sub(r"[^A-Za-z0-9_]", "_", k)] = v
+    want["MARTEN_SESSION"] = marten_codec.crystal_json_object(pairs).decode()
+    want["MARTEN_SESSIONX"] = "kept"
+    r, _ = cgi_env(srv, pairs, query="?raw=1")
+    ours = {}
+    for line in r.body.decode().split("\n"):
+        if line:
+            k, _, v = line.partition("=")
+            assert k not in ours, r.body
+            ours[k] = v
+    assert ours == want
+    cookie = {"sessionid": marten_codec.encode(KEY, pairs)}
+    r = srv.client().get("/static.txt", cookie=cookie)
+    assert r.status == 200
+    assert r.header("X-Env-A-B") == want["MARTEN_SESSION_a_b"]
+
+
+@pytest.mark.parametrize("stored, written", [
+    # whitespace, escapes a writer need not use, a duplicate key, DEL
+    ('{ "a" : "x" }', '{"a":"x"}'),
+    ('{"p":"a\\/b","u":"\\u0041"}', '{"p":"a/b","u":"A"}'),
+    ('{"a":"1","b":"2","a":"3"}', '{"a":"3","b":"2"}'),
+    ('{"d":"x\x7fy"}', '{"d":"x\\u007fy"}'),
+    # already as written: passed on as it came
+    ('{"k":"v","csrf":"0123456789abcdef"}', '{"k":"v","csrf":"0123456789abcdef"}'),
+])
+def test_json_variable_is_written_as_crystal_writes_it(srv, stored, written):
+    cookie = {"sessionid": marten_codec.encode(KEY, stored)}
+    r = srv.client().get("/cgi-bin/env.py", cookie=cookie)
+    assert r.status == 200
+    assert read_env(r.body)["MARTEN_SESSION"] == written
 
 
 # --- the access log gets the final values through the notes ------------------

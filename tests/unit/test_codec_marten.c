@@ -623,6 +623,56 @@ START_TEST(envelope_malformed)
 }
 END_TEST
 
+/* Texts in the frame of a written envelope (head, value, expires, tail)
+ * that the general JSON reader must still decide: the quick frame check
+ * may only ever agree with it. */
+START_TEST(envelope_frame_lookalikes)
+{
+    ms_keyring *kr = ring(K1);
+    const char *v = b64(hex_x(kr, "{\"a\":\"b\"}"));
+    char *crlf = apr_pstrcat(ut_pool, apr_pstrndup(ut_pool, v, 8), "\r\n",
+                             v + 8, NULL);
+    char *url = apr_pstrdup(ut_pool, v), *plain, *s;
+    apr_time_t exp = 0;
+
+    for (s = url; *s; s++)
+        *s = *s == '+' ? '-' : *s == '/' ? '_' : *s;
+    /* the frame itself, and with the other alphabet: read */
+    ck_assert_status(decode_at(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"expires\":\"2099-01-01T00:00:00Z\"}}",
+        url)), NOW, &plain, &exp, NULL), MS_COOKIE_OK);
+    ck_assert_str_eq(plain, "{\"a\":\"b\"}");
+    ck_assert_int_eq(exp, E2099);
+    /* raw CR LF in a JSON string: not JSON, so not an envelope at all,
+     * though base64 alone would skip them */
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"expires\":\"2099-01-01T00:00:00Z\"}}",
+        crlf))), MS_COOKIE_BAD_HEX);
+    /* a quote or a backslash in the 20 characters of the time */
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"expires\":\"2099-01-01T00:00:0\"Z\"}}",
+        v))), MS_COOKIE_BAD_HEX);
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"expires\":\"2099-01-01T00:00:\\/Z\"}}",
+        v))), MS_COOKIE_BAD_EXPIRES);
+    /* another member between value and expires: the "value" would hold
+     * quotes, so the JSON reader takes it (and finds the real value) */
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"x\":\"y\",\"expires\":"
+        "\"2099-01-01T00:00:00Z\"}}", v))), MS_COOKIE_OK);
+    /* '=' inside the value, and an expired frame with a bad value */
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"AA==%s\",\"expires\":\"2099-01-01T00:00:00Z\"}}",
+        v))), MS_COOKIE_BAD_BASE64);
+    ck_assert_status(decode(kr, sign_text(kr,
+        "{\"_marten\":{\"value\":\"@@@@\",\"expires\":\"2020-01-01T00:00:00Z\"}}")),
+        MS_COOKIE_EXPIRED);
+    ck_assert_status(decode(kr, sign_text(kr, apr_psprintf(ut_pool,
+        "{\"_marten\":{\"value\":\"%s\",\"expires\":\"2020-01-01T00:00:00Z\"}}",
+        v))), MS_COOKIE_EXPIRED);
+}
+END_TEST
+
 START_TEST(payload_rejections)
 {
     ms_keyring *kr = ring(K1);
@@ -823,6 +873,7 @@ Suite *codec_marten_suite(void)
     tcase_add_test(tc, no_expiry_form);
     tcase_add_test(tc, envelope_variants_accepted);
     tcase_add_test(tc, envelope_malformed);
+    tcase_add_test(tc, envelope_frame_lookalikes);
     tcase_add_test(tc, payload_rejections);
     tcase_add_test(tc, status_strings);
     suite_add_tcase(s, tc);

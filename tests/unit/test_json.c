@@ -182,6 +182,77 @@ START_TEST(duplicate_keys_written_once)
 }
 END_TEST
 
+/* canonical = 1 promises that the writer gives the text back byte for
+ * byte; 0 is allowed to be cautious. */
+static int canonical_of(const char *json)
+{
+    apr_table_t *t = NULL;
+    int canonical = -1;
+
+    ck_assert_int_eq(ms_json_read_session(json, strlen(json), ut_pool, &t,
+                                          &canonical), MS_JSON_OK);
+    if (canonical)
+        ck_assert_str_eq(to_json(t), json);
+    return canonical;
+}
+
+START_TEST(canonical_text_recognised)
+{
+    static const char *const same[] = {
+        "{}", "{\"a\":\"1\"}",
+        "{\"user_id\":\"42\",\"role\":\"admin\",\"csrf_token\":"
+        "\"0123456789abcdef0123456789abcdef\"}",
+        "{\"k\xff\":\"\xc3\x28\"}", "{\"\":\"\"}", "{\"p\":\"a/b\"}",
+        "{\"long\":\"0123456789012345678901234567890123456789\"}",
+    };
+    static const char *const other[] = {
+        " {}", "{ }", "{\"a\": \"1\"}", "{\"a\":\"1\"}\n",
+        "{\"a\":\"1\",\"a\":\"2\"}", "{\"A\":\"1\",\"a\":\"2\"}",
+        "{\"a\":\"\\/\"}", "{\"a\":\"\\u0041\"}", "{\"a\":\"\\n\"}",
+        "{\"a\":\"x\x7f" "y\"}", "{\"a\x7f\":\"1\"}",
+        "{\"a\":\"0123456789\x7f" "0123456789\"}",
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        ck_assert_msg(canonical_of(same[i]) == 1, "%s", same[i]);
+    for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        ck_assert_msg(canonical_of(other[i]) == 0, "%s", other[i]);
+}
+END_TEST
+
+START_TEST(strings_stop_at_every_special_byte)
+{
+    /* the scan reads 8 bytes a turn: put each special byte at each offset
+     * of a long value and check what the reader makes of it */
+    char json[64], want[40];
+    apr_table_t *t;
+    int at, canonical;
+
+    for (at = 0; at < 24; at++) {
+        memset(want, 'v', 24);
+        want[24] = '\0';
+        want[at] = '\x7f';
+        apr_snprintf(json, sizeof(json), "{\"k\":\"%s\"}", want);
+        ck_assert_int_eq(ms_json_read_session(json, strlen(json), ut_pool, &t,
+                                              &canonical), MS_JSON_OK);
+        ck_assert_str_eq(apr_table_get(t, "k"), want);
+        ck_assert_int_eq(canonical, 0);
+        want[at] = '\x01';
+        apr_snprintf(json, sizeof(json), "{\"k\":\"%s\"}", want);
+        parse_fails(json, MS_JSON_SYNTAX);
+        want[at] = '"';
+        want[at + 1] = '\0';
+        apr_snprintf(json, sizeof(json), "{\"k\":\"%s\"}", want);
+        parse_fails(json, MS_JSON_SYNTAX);      /* "k":"vv" then garbage */
+        want[at] = '\0';
+        apr_snprintf(json, sizeof(json), "{\"k\":\"%s\\\"\"}", want);
+        t = parse_ok(json);
+        ck_assert_int_eq((int)strlen(apr_table_get(t, "k")), at + 1);
+    }
+}
+END_TEST
+
 START_TEST(invalid_utf8_kept)
 {
     apr_table_t *t = parse_ok("{\"k\xff\":\"\xc3\x28\xed\xa0\x80\xf8\"}");
@@ -359,6 +430,8 @@ Suite *json_suite(void)
     tcase_add_test(tc, length_is_honoured);
     tcase_add_test(tc, nesting_limit);
     tcase_add_test(tc, skip_value_kinds);
+    tcase_add_test(tc, canonical_text_recognised);
+    tcase_add_test(tc, strings_stop_at_every_special_byte);
     tcase_add_test(tc, status_strings);
     suite_add_tcase(s, tc);
     return s;
