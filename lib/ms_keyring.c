@@ -46,7 +46,7 @@
  * the first thread that takes it. When all are busy a call makes a
  * temporary context, as it would without slots. */
 #define CTX_SLOTS 64
-enum { CTX_CBC_DEC, CTX_CBC_ENC, CTX_GCM_OPEN, CTX_GCM_SEAL, CTX_KINDS };
+enum { CTX_ECB_DEC, CTX_CBC_ENC, CTX_GCM_OPEN, CTX_GCM_SEAL, CTX_KINDS };
 
 typedef struct {
     volatile apr_uint32_t busy;
@@ -68,6 +68,7 @@ struct ms_keyring {
     apr_pool_t *pool;
     EVP_MAC *hmac;
     EVP_CIPHER *aes_cbc;
+    EVP_CIPHER *aes_ecb;              /* CBC decryption, see cbc_decrypt */
     EVP_CIPHER *aes_gcm;
     EVP_KDF *hkdf;
     apr_array_header_t *keys;         /* of ms_key */
@@ -99,10 +100,12 @@ static apr_status_t keyring_cleanup(void *data)
     kr->keys->nelts = 0;
     EVP_MAC_free(kr->hmac);
     EVP_CIPHER_free(kr->aes_cbc);
+    EVP_CIPHER_free(kr->aes_ecb);
     EVP_CIPHER_free(kr->aes_gcm);
     EVP_KDF_free(kr->hkdf);
     kr->hmac = NULL;
     kr->aes_cbc = NULL;
+    kr->aes_ecb = NULL;
     kr->aes_gcm = NULL;
     kr->hkdf = NULL;
     return APR_SUCCESS;
@@ -117,6 +120,7 @@ ms_keyring *ms_keyring_make(apr_pool_t *p)
     /* A failed fetch is retried, and reported, by ms_keyring_add. */
     kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    kr->aes_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
     kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     kr->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     apr_pool_cleanup_register(p, kr, keyring_cleanup, apr_pool_cleanup_null);
@@ -129,11 +133,14 @@ static int fetch_algorithms(ms_keyring *kr)
         kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (kr->aes_cbc == NULL)
         kr->aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    if (kr->aes_ecb == NULL)
+        kr->aes_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
     if (kr->aes_gcm == NULL)
         kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     if (kr->hkdf == NULL)
         kr->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    return kr->hmac != NULL && kr->aes_cbc != NULL && kr->aes_gcm != NULL
+    return kr->hmac != NULL && kr->aes_cbc != NULL && kr->aes_ecb != NULL
+           && kr->aes_gcm != NULL
            && kr->hkdf != NULL;
 }
 
@@ -320,41 +327,46 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
 
 /* --- keyed cipher contexts ----------------------------------------------- */
 
+/* A new context of this kind for key k, its key schedule made. */
+static EVP_CIPHER_CTX *keyed_ctx(const ms_keyring *kr, const ms_key *k,
+                                 int kind)
+{
+    const EVP_CIPHER *cipher = kind == CTX_ECB_DEC ? kr->aes_ecb
+                               : kind == CTX_CBC_ENC ? kr->aes_cbc : kr->aes_gcm;
+    const unsigned char *key = kind <= CTX_CBC_ENC ? k->aes : k->gcm;
+    int enc = kind == CTX_CBC_ENC || kind == CTX_GCM_SEAL;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx == NULL || !EVP_CipherInit_ex2(ctx, cipher, key, NULL, enc, NULL)
+        /* whole blocks in, whole blocks out: cbc_decrypt unpads */
+        || (kind == CTX_ECB_DEC && !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 /* A context of this kind for key k with its key schedule made, and the
  * slot to give back (NULL: a temporary context, to free). */
 static EVP_CIPHER_CTX *ctx_take(const ms_keyring *kr, const ms_key *k,
                                 int kind, ctx_slot **slot)
 {
-    const EVP_CIPHER *cipher = kind <= CTX_CBC_ENC ? kr->aes_cbc : kr->aes_gcm;
-    const unsigned char *key = kind <= CTX_CBC_ENC ? k->aes : k->gcm;
-    int enc = kind == CTX_CBC_ENC || kind == CTX_GCM_SEAL;
     ctx_slot *slots = k->slots[kind];
-    EVP_CIPHER_CTX *ctx;
     int s;
 
     *slot = NULL;
     for (s = 0; slots && s < CTX_SLOTS; s++) {
         if (slots[s].busy || apr_atomic_cas32(&slots[s].busy, 1, 0) != 0)
             continue;
-        if (slots[s].ctx == NULL) {
-            ctx = EVP_CIPHER_CTX_new();
-            if (ctx == NULL || !EVP_CipherInit_ex2(ctx, cipher, key, NULL, enc,
-                                                   NULL)) {
-                EVP_CIPHER_CTX_free(ctx);
-                apr_atomic_set32(&slots[s].busy, 0);
-                return NULL;
-            }
-            slots[s].ctx = ctx;
+        if (slots[s].ctx == NULL
+            && (slots[s].ctx = keyed_ctx(kr, k, kind)) == NULL) {
+            apr_atomic_set32(&slots[s].busy, 0);
+            return NULL;
         }
         *slot = &slots[s];
         return slots[s].ctx;
     }
-    ctx = EVP_CIPHER_CTX_new();
-    if (ctx != NULL && !EVP_CipherInit_ex2(ctx, cipher, key, NULL, enc, NULL)) {
-        EVP_CIPHER_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
+    return keyed_ctx(kr, k, kind);
 }
 
 static void ctx_give(EVP_CIPHER_CTX *ctx, ctx_slot *slot)
@@ -365,51 +377,83 @@ static void ctx_give(EVP_CIPHER_CTX *ctx, ctx_slot *slot)
         EVP_CIPHER_CTX_free(ctx);
 }
 
-/* One whole CBC pass; enc is 1 to encrypt, 0 to decrypt. */
-static apr_status_t cbc(const ms_keyring *kr, int i, int enc,
-                        const unsigned char iv[16],
-                        const unsigned char *in, apr_size_t len,
-                        unsigned char *out, apr_size_t *outlen)
-{
-    const ms_key *k = key_at(kr, i);
-    EVP_CIPHER_CTX *ctx;
-    int n1 = 0, n2 = 0, ok;
-
-    ctx_slot *slot;
-
-    if (k == NULL || iv == NULL || len > (apr_size_t)(INT_MAX - AES_BLOCK))
-        return APR_EINVAL;
-    if ((ctx = ctx_take(kr, k, enc ? CTX_CBC_ENC : CTX_CBC_DEC, &slot)) == NULL)
-        return APR_ENOMEM;
-    /* no cipher, no key: keep the schedule, set the IV, reset the state */
-    ok = EVP_CipherInit_ex2(ctx, NULL, NULL, iv, enc, NULL)
-         && EVP_CipherUpdate(ctx, out, &n1, in, (int)len)
-         && EVP_CipherFinal_ex(ctx, out + n1, &n2);
-    ctx_give(ctx, slot);
-    if (!ok)
-        return enc ? APR_EGENERAL : APR_EINVAL;
-    if (outlen)
-        *outlen = (apr_size_t)n1 + (apr_size_t)n2;
-    return APR_SUCCESS;
-}
-
 apr_status_t ms_keyring_cbc_encrypt(const ms_keyring *kr, int i,
                                     const unsigned char iv[16],
                                     const unsigned char *in, apr_size_t len,
                                     unsigned char *out, apr_size_t *outlen)
 {
-    return cbc(kr, i, 1, iv, in, len, out, outlen);
+    const ms_key *k = key_at(kr, i);
+    EVP_CIPHER_CTX *ctx;
+    ctx_slot *slot;
+    int n1 = 0, n2 = 0, ok;
+
+    if (k == NULL || iv == NULL || len > (apr_size_t)(INT_MAX - AES_BLOCK))
+        return APR_EINVAL;
+    if ((ctx = ctx_take(kr, k, CTX_CBC_ENC, &slot)) == NULL)
+        return APR_ENOMEM;
+    /* no cipher, no key: keep the schedule, set the IV, reset the state */
+    ok = EVP_CipherInit_ex2(ctx, NULL, NULL, iv, 1, NULL)
+         && EVP_CipherUpdate(ctx, out, &n1, in, (int)len)
+         && EVP_CipherFinal_ex(ctx, out + n1, &n2);
+    ctx_give(ctx, slot);
+    if (!ok)
+        return APR_EGENERAL;
+    if (outlen)
+        *outlen = (apr_size_t)n1 + (apr_size_t)n2;
+    return APR_SUCCESS;
 }
 
+/* out[0..16) ^= in[0..16), a word at a time */
+static APR_INLINE void xor_block(unsigned char *out, const unsigned char *in)
+{
+    apr_uint64_t a[2], b[2];
+
+    memcpy(a, out, AES_BLOCK);
+    memcpy(b, in, AES_BLOCK);
+    a[0] ^= b[0];
+    a[1] ^= b[1];
+    memcpy(out, a, AES_BLOCK);
+}
+
+/* CBC decryption is block-wise: P[j] = AES-decrypt(C[j]) XOR C[j-1], with
+ * the IV as C[-1]. So every block goes through one ECB pass of a context
+ * keyed once, and the chaining and the PKCS#7 check are done here: no IV
+ * to set per call, which costs more than the AES itself for a cookie.
+ * The MAC was verified before anything is decrypted, so the padding check
+ * is no oracle. */
 apr_status_t ms_keyring_cbc_decrypt(const ms_keyring *kr, int i,
                                     const unsigned char iv[16],
                                     const unsigned char *in, apr_size_t len,
                                     unsigned char *out, apr_size_t *outlen)
 {
+    const ms_key *k = key_at(kr, i);
+    EVP_CIPHER_CTX *ctx;
+    ctx_slot *slot;
+    apr_size_t j, pad;
+    int n = 0, ok;
+
     /* OpenSSL would accept an empty input; Marten's cipher does not. */
-    if (len == 0 || len % AES_BLOCK != 0)
+    if (k == NULL || iv == NULL || len == 0 || len % AES_BLOCK != 0
+        || len > (apr_size_t)INT_MAX || out == in)
         return APR_EINVAL;
-    return cbc(kr, i, 0, iv, in, len, out, outlen);
+    if ((ctx = ctx_take(kr, k, CTX_ECB_DEC, &slot)) == NULL)
+        return APR_ENOMEM;
+    ok = EVP_CipherUpdate(ctx, out, &n, in, (int)len) && (apr_size_t)n == len;
+    ctx_give(ctx, slot);
+    if (!ok)
+        return APR_EINVAL;
+    xor_block(out, iv);
+    for (j = AES_BLOCK; j < len; j += AES_BLOCK)
+        xor_block(out + j, in + j - AES_BLOCK);
+    pad = out[len - 1];
+    if (pad < 1 || pad > AES_BLOCK)
+        return APR_EINVAL;
+    for (j = len - pad; j < len; j++)
+        if (out[j] != pad)
+            return APR_EINVAL;
+    if (outlen)
+        *outlen = len - pad;
+    return APR_SUCCESS;
 }
 
 /* --- sealed format: AES-256-GCM ----------------------------------------- */

@@ -31,8 +31,9 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
                                  const void *data, apr_size_t len, char *out);
 
 /* AES-256-CBC with PKCS#7 padding under key i. out must hold len + 16 bytes
- * (encrypt) or len bytes (decrypt). Decrypt fails (APR_EINVAL) on an empty
- * input, a length that is not a multiple of 16, or bad padding. */
+ * (encrypt) or len bytes (decrypt); for decrypt it must not overlap in.
+ * Decrypt fails (APR_EINVAL) on an empty input, a length that is not a
+ * multiple of 16, or bad padding. */
 apr_status_t ms_keyring_cbc_encrypt(const ms_keyring *kr, int i,
                                     const unsigned char iv[16],
                                     const unsigned char *in, apr_size_t len,

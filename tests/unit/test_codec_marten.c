@@ -3,6 +3,9 @@
 #include <ctype.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include <apr_escape.h>
 #include <apr_strings.h>
 
@@ -797,6 +800,79 @@ START_TEST(keyring_cbc)
 }
 END_TEST
 
+/* What OpenSSL's own AES-256-CBC decryption (with its PKCS#7 check) makes
+ * of in: the plaintext length, or -1 when it refuses. */
+static int evp_cbc_decrypt(const unsigned char *key, const unsigned char *iv,
+                           const unsigned char *in, int len, unsigned char *out)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n1 = 0, n2 = 0, ok;
+
+    ck_assert_ptr_nonnull(ctx);
+    ok = EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), key, iv, NULL)
+         && EVP_DecryptUpdate(ctx, out, &n1, in, len)
+         && EVP_DecryptFinal_ex(ctx, out + n1, &n2);
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? n1 + n2 : -1;
+}
+
+/* The ring decrypts CBC block by block (ECB plus its own chaining and
+ * unpadding): it must agree with OpenSSL's CBC on every input, the valid
+ * paddings and the broken ones alike. */
+START_TEST(keyring_cbc_decrypt_agrees_with_openssl)
+{
+    unsigned char secret[32], iv[16], buf[96], want[96], got[96];
+    ms_keyring *kr = ms_keyring_make(ut_pool);
+    apr_size_t m;
+    int round, len, pad, n;
+
+    ck_assert_int_eq(RAND_bytes(secret, sizeof(secret)), 1);
+    ck_assert_int_eq(ms_keyring_add(kr, (const char *)secret, 32, NULL),
+                     APR_SUCCESS);
+    for (round = 0; round < 400; round++) {
+        len = 16 * (1 + round % 6);
+        ck_assert_int_eq(RAND_bytes(iv, 16), 1);
+        /* a plaintext block ending in pad copies of pad, spoiled at times */
+        ck_assert_int_eq(RAND_bytes(buf, len), 1);
+        pad = round % 18;       /* 0 and 17 are never valid */
+        if (pad >= 1 && pad <= 16)
+            memset(buf + len - pad, pad, pad);
+        else
+            buf[len - 1] = (unsigned char)pad;
+        if (round % 7 == 3)
+            buf[len - 1 - (round % 16)] ^= 0x01;
+        /* encrypt buf under CBC without padding: C is what to decrypt */
+        {
+            EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+            int c1 = 0, c2 = 0;
+            ck_assert_int_eq(EVP_EncryptInit_ex2(ctx, EVP_aes_256_cbc(), secret,
+                                                 iv, NULL), 1);
+            EVP_CIPHER_CTX_set_padding(ctx, 0);
+            ck_assert_int_eq(EVP_EncryptUpdate(ctx, want, &c1, buf, len), 1);
+            ck_assert_int_eq(EVP_EncryptFinal_ex(ctx, want + c1, &c2), 1);
+            ck_assert_int_eq(c1 + c2, len);
+            EVP_CIPHER_CTX_free(ctx);
+            memcpy(buf, want, len);
+        }
+        n = evp_cbc_decrypt(secret, iv, buf, len, want);
+        m = 0;
+        if (n < 0) {
+            ck_assert_int_eq(ms_keyring_cbc_decrypt(kr, 0, iv, buf, len, got, &m),
+                             APR_EINVAL);
+        }
+        else {
+            ck_assert_int_eq(ms_keyring_cbc_decrypt(kr, 0, iv, buf, len, got, &m),
+                             APR_SUCCESS);
+            ck_assert_uint_eq(m, (apr_size_t)n);
+            ck_assert_mem_eq(got, want, m);
+        }
+    }
+    /* one buffer for both is refused, not garbled */
+    ck_assert_int_eq(ms_keyring_cbc_decrypt(kr, 0, iv, buf, 16, buf, &m),
+                     APR_EINVAL);
+}
+END_TEST
+
 START_TEST(keyring_binary_secret)
 {
     char secret[48];
@@ -882,6 +958,7 @@ Suite *codec_marten_suite(void)
     tcase_add_test(keys, keyring_refuses_short_keys);
     tcase_add_test(keys, keyring_hmac_known_answers);
     tcase_add_test(keys, keyring_cbc);
+    tcase_add_test(keys, keyring_cbc_decrypt_agrees_with_openssl);
     tcase_add_test(keys, keyring_binary_secret);
     tcase_add_test(keys, keyring_pool_cleanup);
     suite_add_tcase(s, keys);
