@@ -13,6 +13,11 @@
 
 #include "ms_base64.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MS_B64_SIMD 1
+#include <immintrin.h>
+#endif
+
 /* The value of every byte, both alphabets at once: '+' and '-' are 62, '/'
  * and '_' are 63, X marks a byte outside both. This runs over every cookie
  * byte, so the table is kept four times, pre-shifted to each position of a
@@ -156,6 +161,186 @@ static int decode_groups_fast(const unsigned char *s, apr_size_t pos,
     return 1;
 }
 
+#ifdef MS_B64_SIMD
+/* Asked once: racing first callers all store the same answer, so relaxed
+ * atomics are enough (the cap too: tests set it before decoding). */
+static int simd_detected = -1, simd_cap = 2;
+
+int ms_simd_level(void)
+{
+    int l = __atomic_load_n(&simd_detected, __ATOMIC_RELAXED);
+    int cap = __atomic_load_n(&simd_cap, __ATOMIC_RELAXED);
+
+    if (l < 0) {
+        __builtin_cpu_init();
+        l = __builtin_cpu_supports("avx2") ? 2
+            : __builtin_cpu_supports("ssse3") ? 1 : 0;
+        __atomic_store_n(&simd_detected, l, __ATOMIC_RELAXED);
+    }
+    return l < cap ? l : cap;
+}
+
+int ms_simd_limit(int level)
+{
+    return __atomic_exchange_n(&simd_cap, level, __ATOMIC_RELAXED);
+}
+#else
+int ms_simd_level(void)
+{
+    return 0;
+}
+
+int ms_simd_limit(int level)
+{
+    (void)level;
+    return 0;
+}
+#endif
+
+#ifdef MS_B64_SIMD
+/* The vector decoders take the leading blocks of s[0..end) whose bytes are
+ * all in the standard alphabet (A-Z a-z 0-9 + /, what Marten writes) and
+ * return the characters consumed, 3 bytes out for every 4 in. They stop
+ * before the first block with any other byte ('-', '_', CR, LF, bad
+ * bytes); that is a group boundary, so the scalar loops go on from there
+ * as if they had done these blocks themselves.
+ *
+ * Validation splits each byte into nibbles: LUT_HI maps the high nibble to
+ * a class bit, LUT_LO holds for each low nibble the classes it is invalid
+ * in, and a byte is bad when the two share a bit (high nibbles 0-1 and 8-F
+ * have a class every low nibble rejects). The value is the byte plus an
+ * offset chosen by the high nibble; '/' shares its nibble with '+' and so
+ * takes slot 1, which no valid byte uses. The 6-bit values are then merged
+ * into 12-bit pairs (maddubs), 24-bit groups (madd) and the three bytes of
+ * each group put in order by one shuffle. */
+#define B64_LUT_LO 0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, \
+                   0x03, 0x03, 0x07, 0x15, 0x17, 0x17, 0x17, 0x15
+#define B64_LUT_HI 0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x10, \
+                   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01
+#define B64_OFFSET 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
+#define B64_ORDER 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
+
+/* Bad-byte bits of the 16 characters c (zero when all are good); *hi gets
+ * their high nibbles. */
+__attribute__((target("ssse3")))
+static APR_INLINE __m128i check16(__m128i c, __m128i *hi)
+{
+    const __m128i lut_lo = _mm_setr_epi8(B64_LUT_LO);
+    const __m128i lut_hi = _mm_setr_epi8(B64_LUT_HI);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+
+    *hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
+    return _mm_and_si128(_mm_shuffle_epi8(lut_lo, _mm_and_si128(c, nibble)),
+                         _mm_shuffle_epi8(lut_hi, *hi));
+}
+
+/* The 12 bytes of 16 good characters c, stored as 16 at o. */
+__attribute__((target("ssse3")))
+static APR_INLINE void decode16(__m128i c, __m128i hi, unsigned char *o)
+{
+    const __m128i offset = _mm_setr_epi8(B64_OFFSET);
+    const __m128i order = _mm_setr_epi8(B64_ORDER);
+    const __m128i pairs = _mm_set1_epi32(0x01400140);
+    const __m128i quads = _mm_set1_epi32(0x00011000);
+    __m128i v;
+
+    hi = _mm_add_epi8(hi, _mm_cmpeq_epi8(c, _mm_set1_epi8('/')));  /* 2 - 1 */
+    v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, hi));
+    v = _mm_madd_epi16(_mm_maddubs_epi16(v, pairs), quads);
+    _mm_storeu_si128((__m128i *)(void *)o, _mm_shuffle_epi8(v, order));
+}
+
+#define B64_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define B64_ALL_GOOD(bad) \
+    (_mm_movemask_epi8(_mm_cmpeq_epi8((bad), _mm_setzero_si128())) == 0xFFFF)
+
+/* 16 characters to 12 bytes, stored as 16 (4 bytes of slack); two blocks
+ * a turn with one check for both while that passes, so that the check and
+ * the loop cost half as much. */
+__attribute__((target("ssse3")))
+static apr_size_t decode_blocks_ssse3(const unsigned char *s, apr_size_t end,
+                                      unsigned char *o)
+{
+    apr_size_t pos = 0;
+    __m128i c1, c2, hi1, hi2;
+
+    for (; pos + 32 <= end; pos += 32, o += 24) {
+        c1 = B64_LOAD16(s + pos);
+        c2 = B64_LOAD16(s + pos + 16);
+        if (!B64_ALL_GOOD(_mm_or_si128(check16(c1, &hi1), check16(c2, &hi2))))
+            break;
+        decode16(c1, hi1, o);
+        decode16(c2, hi2, o + 12);
+    }
+    for (; pos + 16 <= end; pos += 16, o += 12) {
+        c1 = B64_LOAD16(s + pos);
+        if (!B64_ALL_GOOD(check16(c1, &hi1)))
+            break;
+        decode16(c1, hi1, o);
+    }
+    return pos;
+}
+
+/* The same, 32 characters to 24 bytes a turn, stored as 32 (8 bytes of
+ * slack). The shuffles work within each 16-byte lane, so the two 12-byte
+ * halves are joined by a permute of 4-byte words. */
+__attribute__((target("avx2")))
+static apr_size_t decode_blocks_avx2(const unsigned char *s, apr_size_t end,
+                                     unsigned char *o)
+{
+    const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
+    const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
+    const __m256i offset = _mm256_setr_epi8(B64_OFFSET, B64_OFFSET);
+    const __m256i order = _mm256_setr_epi8(B64_ORDER, B64_ORDER);
+    const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+    const __m256i pairs = _mm256_set1_epi32(0x01400140);
+    const __m256i quads = _mm256_set1_epi32(0x00011000);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i slash = _mm256_set1_epi8('/');
+    apr_size_t pos = 0;
+
+    for (; pos + 32 <= end; pos += 32, o += 24) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + pos));
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
+        __m256i bad = _mm256_and_si256(
+            _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, nibble)),
+            _mm256_shuffle_epi8(lut_hi, hi));
+        __m256i v;
+
+        if (!_mm256_testz_si256(bad, bad))
+            break;
+        hi = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(c, slash));
+        v = _mm256_add_epi8(c, _mm256_shuffle_epi8(offset, hi));
+        v = _mm256_madd_epi16(_mm256_maddubs_epi16(v, pairs), quads);
+        v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), join);
+        _mm256_storeu_si256((__m256i *)(void *)o, v);
+    }
+    return pos;
+}
+
+/* The vector part of a decode: the bytes it made, *pos moved past it. */
+static apr_size_t decode_blocks(const unsigned char *s, apr_size_t end,
+                                unsigned char *buf, apr_size_t *pos)
+{
+    apr_size_t at = 0;
+
+    switch (end >= 16 ? ms_simd_level() : 0) {
+    case 2:
+        at = decode_blocks_avx2(s, end, buf);
+        /* a last 16-character block, or the good half of a bad one */
+        at += decode_blocks_ssse3(s + at, end - at, buf + at / 4 * 3);
+        break;
+    case 1:
+        at = decode_blocks_ssse3(s, end, buf);
+        break;
+    default:
+        break;
+    }
+    *pos = at;
+    return at / 4 * 3;
+}
+#endif
+
 /* The full groups of s[pos..end), skipping CR/LF where a group starts;
  * returns 0 on a bad byte. */
 static int decode_groups(const unsigned char *s, apr_size_t *pos,
@@ -181,7 +366,7 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
                                       unsigned char **out, apr_size_t *outlen)
 {
     const unsigned char *s = (const unsigned char *)in;
-    apr_size_t end = len, pos = 0, n = 0;
+    apr_size_t end = len, pos = 0, n = 0, m;
     unsigned char *buf;
 
     if (in == NULL && len > 0)
@@ -189,9 +374,17 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
     while (end > 0 && (is_crlf(s[end - 1]) || s[end - 1] == '='))
         end--;
 
-    buf = apr_palloc(p, end / 4 * 3 + 3);
-    if (end > 0 && !decode_groups(s, &pos, end, buf, &n))
-        return APR_EINVAL;
+    /* +8: room for the NUL, and for the 4-, 16- or 32-byte stores of 3, 12
+     * or 24 bytes at the end of the full groups */
+    buf = apr_palloc(p, end / 4 * 3 + 8);
+#ifdef MS_B64_SIMD
+    n = decode_blocks(s, end, buf, &pos);
+#endif
+    if (end > pos) {
+        if (!decode_groups(s, &pos, end, buf + n, &m))
+            return APR_EINVAL;
+        n += m;
+    }
     switch (end - pos) {
     case 1:
         return APR_EINVAL;          /* 6 bits cannot make a byte */

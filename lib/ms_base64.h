@@ -22,4 +22,13 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
 char *ms_base64_encode(const void *in, apr_size_t len, apr_pool_t *p,
                        apr_size_t *outlen);
 
+/* The widest vector code to use: 2 AVX2, 1 SSSE3, 0 none (always 0 but
+ * on x86-64). The base64, base64url and hex decoders choose their loops
+ * with it. */
+int ms_simd_level(void);
+
+/* Tests only: cap ms_simd_level at level, so that each path can be run on
+ * one machine; returns the previous cap. */
+int ms_simd_limit(int level);
+
 #endif

@@ -1,0 +1,176 @@
+/* Hex decoding and encoding (see ms_hex.h). */
+#include "ms_base64.h"
+#include "ms_hex.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MS_HEX_SIMD 1
+#include <immintrin.h>
+#endif
+
+/* Hex digit values, either case, as the high and the low half of a byte;
+ * 0x100 marks anything else, so a pair is two lookups OR-ed together.
+ * (HEX_VALUE says 16 for a non-digit rather than -1: compilers check the
+ * arms of ?: that are not taken too.) */
+#define HEX_VALUE(c) \
+    ((c) >= '0' && (c) <= '9' ? (c) - '0' \
+     : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 \
+     : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : 16)
+#define HEX_HI(c) (HEX_VALUE(c) > 15 ? 0x100 : HEX_VALUE(c) << 4)
+#define HEX_LO(c) (HEX_VALUE(c) > 15 ? 0x100 : HEX_VALUE(c))
+#define R4(F, b) F(b), F((b) + 1), F((b) + 2), F((b) + 3)
+#define R16(F, b) R4(F, b), R4(F, (b) + 4), R4(F, (b) + 8), R4(F, (b) + 12)
+#define R64(F, b) R16(F, b), R16(F, (b) + 16), R16(F, (b) + 32), R16(F, (b) + 48)
+#define R256(F) R64(F, 0), R64(F, 64), R64(F, 128), R64(F, 192)
+static const apr_uint16_t hex_hi[256] = { R256(HEX_HI) };
+static const apr_uint16_t hex_lo[256] = { R256(HEX_LO) };
+
+static const char digits[] = "0123456789abcdef";
+
+#ifdef MS_HEX_SIMD
+/* The vector decoders take the leading blocks of x[0..end) that are all
+ * hex digits, 1 byte out for every 2 characters, and return the characters
+ * consumed; the scalar loop finds the bad byte in the block they stopped
+ * at. Nibble classes: LUT_HI gives each high nibble a bit (nibbles other
+ * than 3, 4 and 6 a bit every low nibble rejects), LUT_LO the bits a low
+ * nibble is invalid for. The value is the byte plus an offset chosen by
+ * its high nibble; maddubs then makes hi * 16 + lo of each pair and a
+ * saturating pack (no value exceeds 255) narrows the pairs to bytes. */
+#define HEX_LUT_LO 0x05, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x05, \
+                   0x05, 0x05, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07
+#define HEX_LUT_HI 0x01, 0x01, 0x01, 0x02, 0x04, 0x01, 0x04, 0x01, \
+                   0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01
+#define HEX_OFFSET 0, 0, 0, -48, -55, 0, -87, 0, 0, 0, 0, 0, 0, 0, 0, 0
+
+/* 16 characters to 8 bytes a turn. */
+__attribute__((target("ssse3")))
+static apr_size_t decode_blocks_ssse3(const unsigned char *x, apr_size_t end,
+                                      unsigned char *o)
+{
+    const __m128i lut_lo = _mm_setr_epi8(HEX_LUT_LO);
+    const __m128i lut_hi = _mm_setr_epi8(HEX_LUT_HI);
+    const __m128i offset = _mm_setr_epi8(HEX_OFFSET);
+    const __m128i pairs = _mm_set1_epi16(0x0110);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    apr_size_t pos = 0;
+
+    for (; pos + 16 <= end; pos += 16, o += 8) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(x + pos));
+        __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
+        __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo,
+                                                     _mm_and_si128(c, nibble)),
+                                    _mm_shuffle_epi8(lut_hi, hi));
+        __m128i v;
+
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128()))
+            != 0xFFFF)
+            break;
+        v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, hi));
+        v = _mm_maddubs_epi16(v, pairs);
+        _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+    }
+    return pos;
+}
+
+/* 32 characters to 16 bytes a turn: the pack works within each 16-byte
+ * lane, so the two 8-byte results are joined by a permute. */
+__attribute__((target("avx2")))
+static apr_size_t decode_blocks_avx2(const unsigned char *x, apr_size_t end,
+                                     unsigned char *o)
+{
+    const __m256i lut_lo = _mm256_setr_epi8(HEX_LUT_LO, HEX_LUT_LO);
+    const __m256i lut_hi = _mm256_setr_epi8(HEX_LUT_HI, HEX_LUT_HI);
+    const __m256i offset = _mm256_setr_epi8(HEX_OFFSET, HEX_OFFSET);
+    const __m256i pairs = _mm256_set1_epi16(0x0110);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    apr_size_t pos = 0;
+
+    for (; pos + 32 <= end; pos += 32, o += 16) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(x + pos));
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
+        __m256i bad = _mm256_and_si256(
+            _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, nibble)),
+            _mm256_shuffle_epi8(lut_hi, hi));
+        __m256i v;
+
+        if (!_mm256_testz_si256(bad, bad))
+            break;
+        v = _mm256_add_epi8(c, _mm256_shuffle_epi8(offset, hi));
+        v = _mm256_maddubs_epi16(v, pairs);
+        v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+        _mm_storeu_si128((__m128i *)(void *)o, _mm256_castsi256_si128(v));
+    }
+    return pos;
+}
+
+/* 16 bytes to 32 digits a turn: split into nibbles, interleave them high
+ * first, and look each up in the digit table. */
+__attribute__((target("ssse3")))
+static apr_size_t encode_blocks_ssse3(const unsigned char *in, apr_size_t len,
+                                      char *out)
+{
+    const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)digits);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    apr_size_t k = 0;
+
+    for (; k + 16 <= len; k += 16, out += 32) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(in + k));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
+        __m128i lo = _mm_and_si128(b, nibble);
+
+        _mm_storeu_si128((__m128i *)(void *)out,
+                         _mm_shuffle_epi8(table, _mm_unpacklo_epi8(hi, lo)));
+        _mm_storeu_si128((__m128i *)(void *)(out + 16),
+                         _mm_shuffle_epi8(table, _mm_unpackhi_epi8(hi, lo)));
+    }
+    return k;
+}
+#endif
+
+int ms_hex_decode(const char *x, apr_size_t xlen, unsigned char *out)
+{
+    const unsigned char *u = (const unsigned char *)x, *end = u + xlen;
+    unsigned bad = 0;
+
+    if (xlen % 2 != 0)
+        return 0;
+#ifdef MS_HEX_SIMD
+    if (xlen >= 16) {
+        apr_size_t at = 0;
+
+        switch (ms_simd_level()) {
+        case 2:
+            at = decode_blocks_avx2(u, xlen, out);
+            at += decode_blocks_ssse3(u + at, xlen - at, out + at / 2);
+            break;
+        case 1:
+            at = decode_blocks_ssse3(u, xlen, out);
+            break;
+        default:
+            break;
+        }
+        u += at;
+        out += at / 2;
+    }
+#endif
+    for (; u < end; u += 2) {
+        unsigned v = (unsigned)hex_hi[u[0]] | hex_lo[u[1]];
+        bad |= v;
+        *out++ = (unsigned char)v;
+    }
+    return (bad & 0x100) == 0;
+}
+
+void ms_hex_encode_lower(const unsigned char *in, apr_size_t len, char *out)
+{
+    apr_size_t k = 0;
+
+#ifdef MS_HEX_SIMD
+    if (len >= 16 && ms_simd_level() >= 1)
+        k = encode_blocks_ssse3(in, len, out);
+#endif
+    for (; k < len; k++) {
+        out[2 * k] = digits[in[k] >> 4];
+        out[2 * k + 1] = digits[in[k] & 0x0F];
+    }
+    out[2 * len] = '\0';
+}
