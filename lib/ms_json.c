@@ -5,6 +5,10 @@
 
 #include <apr_strings.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "ms_json.h"
 
 const char *ms_json_status_str(ms_json_status st)
@@ -207,6 +211,22 @@ static APR_INLINE apr_uint64_t stop_bytes(apr_uint64_t w)
             | ((d - ones) & ~d)) & (ones * 0x80);
 }
 
+#if defined(__SSE2__)
+/* Bit k set when s[k] of the 16 bytes at s ends the scan (as stop_bytes;
+ * SSE2 is part of every x86-64, so no check is needed). */
+static APR_INLINE unsigned stop_mask16(const unsigned char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    __m128i d = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F));
+
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(ctl, q), _mm_or_si128(b, d)));
+}
+#endif
+
 /* Offset of the first stop byte in the 8 at s, given their stop_bytes. */
 static APR_INLINE apr_size_t first_stop(apr_uint64_t hits,
                                         const unsigned char *s)
@@ -227,8 +247,8 @@ static APR_INLINE apr_size_t first_stop(apr_uint64_t hits,
 
 /* Find the closing quote of the string opening at c->pos, refusing raw
  * control characters (as Crystal does); *seen gets SCAN_* bits for what
- * the body holds. Eight bytes a turn, stopping right on the first byte
- * that needs a look; the last few bytes of the text go one by one. */
+ * the body holds. Sixteen or eight bytes a turn, stopping right on the
+ * first byte that needs a look; the last few bytes go one by one. */
 static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
                                   int *seen)
 {
@@ -241,6 +261,17 @@ static ms_json_status scan_string(const ms_json_cursor *c, apr_size_t *end,
     while (i < c->len) {
         unsigned char ch;
 
+#if defined(__SSE2__)
+        if (c->len - i >= 16) {
+            unsigned m = stop_mask16(s + i);
+            if (m == 0) {
+                i += 16;
+                continue;
+            }
+            i += (apr_size_t)__builtin_ctz(m);
+        }
+        else
+#endif
         if (c->len - i >= 8) {
             apr_uint64_t w, hits;
             memcpy(&w, s + i, 8);
@@ -439,16 +470,18 @@ typedef struct doc_reader {
     ms_json_cursor c;
     char *strings;      /* room for the keys and values still to come */
     apr_table_t *t;
-    int members;
     int nul;            /* a key or value held U+0000 */
     int rewritten;      /* the writer would write other bytes */
 } doc_reader;
 
-/* Whitespace is never written: any at all makes the text non-canonical. */
-static void skip_ws(doc_reader *d)
+/* Whitespace is never written: any at all makes the text non-canonical.
+ * JSON whitespace is all below '!', so one compare settles the usual case. */
+static APR_INLINE void skip_ws(doc_reader *d)
 {
     apr_size_t at = d->c.pos;
 
+    if (at < d->c.len && (unsigned char)d->c.s[at] > ' ')
+        return;
     ms_json_skip_ws(&d->c);
     d->rewritten |= d->c.pos != at;
 }
@@ -496,17 +529,47 @@ static ms_json_status read_member(doc_reader *d)
     if (d->rewritten && (memchr(key, '\0', klen) || memchr(val, '\0', vlen)))
         d->nul = 1;     /* keep parsing: only a well-formed document is NUL */
     else {
-        apr_table_setn(d->t, key, val);
-        d->members++;
+        /* added without a search: duplicates are settled at the end */
+        apr_table_addn(d->t, key, val);
     }
     return MS_JSON_OK;
+}
+
+/* Does t hold a key twice (apr's case-insensitive compare)? apr's key
+ * checksum (the first bytes, case-folded) rules most pairs out. */
+static int has_duplicate_keys(const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i, j;
+
+    for (i = 1; i < arr->nelts; i++)
+        for (j = 0; j < i; j++)
+            if (e[i].key_checksum == e[j].key_checksum
+                && strcasecmp(e[i].key, e[j].key) == 0)
+                return 1;
+    return 0;
+}
+
+/* JSON.parse's Hash semantics for a table read with duplicates: the last
+ * value wins, at the first key's place (what apr_table_setn does). */
+static apr_table_t *last_value_wins(const apr_table_t *t, apr_pool_t *p)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_table_t *out = apr_table_make(p, arr->nelts);
+    int i;
+
+    for (i = 0; i < arr->nelts; i++)
+        apr_table_setn(out, e[i].key, e[i].val);
+    return out;
 }
 
 ms_json_status ms_json_read_session(const char *json, apr_size_t len,
                                     apr_pool_t *p, apr_table_t **table,
                                     int *canonical)
 {
-    doc_reader d = { { json, json ? len : 0, 0 }, NULL, NULL, 0, 0, 0 };
+    doc_reader d = { { json, json ? len : 0, 0 }, NULL, NULL, 0, 0 };
     ms_json_status st;
 
     skip_ws(&d);
@@ -540,10 +603,13 @@ ms_json_status ms_json_read_session(const char *json, apr_size_t len,
         return MS_JSON_SYNTAX;
     if (d.nul)
         return MS_JSON_NUL;
+    if (has_duplicate_keys(d.t)) {
+        d.t = last_value_wins(d.t, p);
+        d.rewritten = 1;            /* a duplicate key is written once */
+    }
     *table = d.t;
-    if (canonical)      /* a duplicate key is written once */
-        *canonical = !d.rewritten
-                     && d.members == apr_table_elts(d.t)->nelts;
+    if (canonical)
+        *canonical = !d.rewritten;
     return MS_JSON_OK;
 }
 
