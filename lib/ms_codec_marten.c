@@ -6,7 +6,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include <apr_escape.h>
 #include <apr_strings.h>
 
 #include "ms_base64.h"

@@ -147,6 +147,26 @@ START_TEST(parse_rejects)
     parse_bad("2099-01-01T00:00:00+01:60");
     parse_bad("0000-01-01T00:00:00Z");
     parse_bad("+2099-01-01T00:00:00Z");
+    /* the written form's places, with a non-digit in one */
+    parse_bad("2099-0a-01T00:00:00Z");
+    parse_bad("20 9-01-01T00:00:00Z");
+    parse_bad("2099-01-01T00:00:0/Z");
+    parse_bad("2099-01-01T0:-00:00Z");
+}
+END_TEST
+
+START_TEST(parse_written_form_round_trips)
+{
+    /* every instant the writer can produce reads back as itself */
+    apr_int64_t secs = 0;
+    int i;
+
+    srand(7);
+    for (i = 0; i < 20000; i++) {
+        secs = (secs * 7919 + rand()) % APR_INT64_C(253402300800); /* < 10000 */
+        ck_assert_int_eq(parse_ok(fmt(apr_time_from_sec(secs))),
+                         apr_time_from_sec(secs));
+    }
 }
 END_TEST
 
@@ -183,6 +203,7 @@ Suite *time_suite(void)
     tcase_add_test(tc, parse_marten_form);
     tcase_add_test(tc, parse_variants);
     tcase_add_test(tc, parse_rejects);
+    tcase_add_test(tc, parse_written_form_round_trips);
     tcase_add_test(tc, parse_leap_days);
     tcase_add_test(tc, parse_honours_length);
     suite_add_tcase(s, tc);
