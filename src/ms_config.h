@@ -16,6 +16,7 @@
 #define MS_DEFAULT_MAX_AGE     1209600 /* two weeks, as Marten */
 #define MS_MAX_MAX_AGE         (100 * 365 * 86400LL)
 #define MS_DEFAULT_ENV_PREFIX  "MARTEN_SESSION_"
+#define MS_DEFAULT_ENV_JSON    "MARTEN_SESSION"  /* its JSON variable */
 #define MS_MAX_CHUNKS          16
 
 /* MartenSessionCookieFormat */

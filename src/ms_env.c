@@ -29,80 +29,92 @@ static void unset_prefixed(apr_pool_t *p, apr_table_t *t, const char *prefix,
     }
 }
 
-/* <prefix><key> with every byte outside [A-Za-z0-9_] turned into '_'. */
-/* prefix + key in one allocation (this runs for every key of every request) */
-static char *join(apr_pool_t *p, const char *prefix, apr_size_t plen,
-                  const char *key)
+#define NOTE_PREFIX_LEN (sizeof(MS_NOTE_PREFIX) - 1)
+
+/* Keep [A-Za-z0-9_] (ASCII only, whatever the locale), make the rest '_';
+ * returns whether any byte was changed. */
+static int mangle(char *name, apr_size_t len)
 {
-    apr_size_t klen = strlen(key);
-    char *s = apr_palloc(p, plen + klen + 1);
+    int renamed = 0;
+    apr_size_t i;
 
-    memcpy(s, prefix, plen);
-    memcpy(s + plen, key, klen + 1);
-    return s;
-}
-
-static const char *var_name(apr_pool_t *p, const char *prefix, const char *key,
-                            int *renamed)
-{
-    apr_size_t plen = strlen(prefix);
-    char *name = join(p, prefix, plen, key);
-    char *c;
-
-    *renamed = 0;
-    for (c = name + plen; *c; c++) {
-        /* ASCII only, whatever the locale: [A-Za-z0-9_] is kept */
-        unsigned char u = (unsigned char)*c;
+    for (i = 0; i < len; i++) {
+        unsigned char u = (unsigned char)name[i];
         if (!((u | 0x20) >= 'a' && (u | 0x20) <= 'z') && !(u >= '0' && u <= '9')
             && u != '_') {
-            *c = '_';
-            *renamed = 1;
+            name[i] = '_';
+            renamed = 1;
         }
     }
-    return name;
+    return renamed;
 }
 
 /* The JSON variable: the prefix without its trailing underscores. */
-static const char *json_var_name(apr_pool_t *p, const char *prefix)
+static const char *json_var_name(apr_pool_t *p, const ms_dir_conf *d,
+                                 const char *prefix)
 {
     apr_size_t len = strlen(prefix);
 
+    if (!d->env_prefix) {
+        return MS_DEFAULT_ENV_JSON;
+    }
     while (len > 1 && prefix[len - 1] == '_') {
         len--;
     }
     return apr_pstrmemdup(p, prefix, len);
 }
 
-static void export_env(request_rec *r, const ms_dir_conf *d, const ms_session *ms)
+/* The session to r->subprocess_env as <prefix><mangled key> and the JSON
+ * variable, and to r->notes as marten-session:<key>. The two names of a
+ * key share one allocation: this runs for every key of every request. */
+static void export_session(request_rec *r, const ms_dir_conf *d,
+                           const ms_session *ms)
 {
     const char *prefix = ms_dir_env_prefix(d);
-    const char *json_name = json_var_name(r->pool, prefix);
+    const char *json_name = json_var_name(r->pool, d, prefix);
+    const char *json = ms_session_json(ms, r->pool);
     const apr_array_header_t *arr = apr_table_elts(ms->data);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t plen = strlen(prefix);
     /* The prefix was just cleared and the session's keys are unique, so
      * a name is new unless two map to it (a table handed out may hold a
      * key twice, renamed keys may meet, and with a prefix such as "S" the
      * empty key is named as the JSON): then search, and the last wins. */
-    int search = ms->table_exposed, renamed, i;
+    int search = ms->table_exposed, i;
 
     unset_prefixed(r->pool, r->subprocess_env, prefix, json_name);
+    unset_prefixed(r->pool, r->notes, MS_NOTE_PREFIX, NULL);
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && e[i].val) {
-            const char *name = var_name(r->pool, prefix, e[i].key, &renamed);
-            search |= renamed || !*e[i].key;
-            if (search) {
-                apr_table_setn(r->subprocess_env, name, e[i].val);
-            }
-            else {
-                apr_table_addn(r->subprocess_env, name, e[i].val);
-            }
+        apr_size_t klen;
+        char *var, *note;
+
+        if (!e[i].key || !e[i].val) {
+            continue;
         }
+        klen = strlen(e[i].key);
+        var = apr_palloc(r->pool, plen + NOTE_PREFIX_LEN + 2 * klen + 2);
+        note = var + plen + klen + 1;
+        memcpy(var, prefix, plen);
+        memcpy(var + plen, e[i].key, klen);
+        var[plen + klen] = '\0';
+        memcpy(note, MS_NOTE_PREFIX, NOTE_PREFIX_LEN);
+        memcpy(note + NOTE_PREFIX_LEN, e[i].key, klen + 1);
+        search |= mangle(var + plen, klen) || klen == 0;
+        if (search) {
+            apr_table_setn(r->subprocess_env, var, e[i].val);
+        }
+        else {
+            apr_table_addn(r->subprocess_env, var, e[i].val);
+        }
+        /* the prefix was cleared: add, no search; the values live in the
+         * client request's pool, which outlives r's notes */
+        apr_table_addn(r->notes, note, e[i].val);
     }
     if (search) {
-        apr_table_setn(r->subprocess_env, json_name, ms_session_json(ms, r->pool));
+        apr_table_setn(r->subprocess_env, json_name, json);
     }
     else {
-        apr_table_addn(r->subprocess_env, json_name, ms_session_json(ms, r->pool));
+        apr_table_addn(r->subprocess_env, json_name, json);
     }
 }
 
@@ -120,11 +132,8 @@ void ms_env_refresh_notes(ms_session *ms, request_rec *r)
     e = (const apr_table_entry_t *)arr->elts;
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && e[i].val) {
-            /* the prefix was just cleared: add, no search; the values live
-             * in the client request's pool, which outlives r's notes */
-            apr_table_addn(r->notes,
-                           join(r->pool, MS_NOTE_PREFIX, sizeof(MS_NOTE_PREFIX) - 1,
-                                e[i].key), e[i].val);
+            apr_table_addn(r->notes, apr_pstrcat(r->pool, MS_NOTE_PREFIX,
+                                                 e[i].key, NULL), e[i].val);
         }
     }
 }
@@ -138,7 +147,6 @@ int ms_env_fixups(request_rec *r)
         return DECLINED;
     }
     ms_session_load(ms, r);
-    export_env(r, d, ms);
-    ms_env_refresh_notes(ms, r);
+    export_session(r, d, ms);
     return DECLINED;
 }

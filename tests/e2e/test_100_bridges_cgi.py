@@ -37,6 +37,12 @@ MartenSessionSecretKey {key}
     # apr_table_get: the first variable of a name (CGI sees the last)
     Header always set X-Env-A-B "%{{MARTEN_SESSION_a_b}}e"
 </Location>
+<Location "/cgi-bin/env.py/app">
+    MartenSessionEnvPrefix APP_SESS_
+</Location>
+<Location "/cgi-bin/env.py/s">
+    MartenSessionEnvPrefix S
+</Location>
 RewriteEngine On
 RewriteRule "^/cgi-bin/env\\.py$" - [E=MARTEN_SESSION_rewritten:1]
 
@@ -191,11 +197,12 @@ ODD_ENV = {
 }
 
 
-def cgi_env(srv, session=None, query="", **kw):
+def cgi_env(srv, session=None, query="", path_info="", **kw):
     cookie = None
     if session is not None:
         cookie = {"sessionid": marten_codec.encode(KEY, session)}
-    r = srv.client().get("/cgi-bin/env.py" + query, cookie=cookie, **kw)
+    r = srv.client().get("/cgi-bin/env.py" + path_info + query, cookie=cookie,
+                         **kw)
     assert r.status == 200, r
     return r, read_env(r.body)
 
@@ -283,6 +290,24 @@ def test_keys_that_share_a_variable_name(srv, pairs):
     r = srv.client().get("/static.txt", cookie=cookie)
     assert r.status == 200
     assert r.header("X-Env-A-B") == want["MARTEN_SESSION_a_b"]
+
+
+def test_env_prefix_names_the_variables(srv):
+    pairs = [("user", "ann"), ("a-b", "1")]
+    r, env = cgi_env(srv, pairs, query="", path_info="/app?only=APP_SESS")
+    assert env == {"APP_SESS_user": "ann", "APP_SESS_a_b": "1",
+                   "APP_SESS": marten_codec.crystal_json_object(pairs).decode()}
+
+
+def test_env_prefix_without_underscore_and_the_empty_key(srv):
+    # Prefix "S": the JSON variable is "S", which the empty key would be
+    # named too; the JSON is set last and wins, and is there once.
+    pairs = [("", "empty"), ("x", "1")]
+    r, _ = cgi_env(srv, pairs, path_info="/s?only=S&raw=1")
+    lines = [l for l in r.body.decode().split("\n") if l]
+    ours = [l for l in lines if l.split("=", 1)[0] in ("S", "Sx")]
+    assert sorted(ours) == sorted([
+        "S=" + marten_codec.crystal_json_object(pairs).decode(), "Sx=1"])
 
 
 @pytest.mark.parametrize("stored, written", [
