@@ -154,9 +154,12 @@ static apr_size_t decimal_digits(apr_int64_t n)
 
 /* Must agree with ms_set_cookie_build byte for byte (a unit test checks):
  * the size checks run on every change, so they measure, not build. */
+/* apr_rfc822_date writes "Sun, 06 Nov 1994 08:49:37 GMT" and nothing
+ * else: always this many characters (the year is always 4 digits). */
+#define RFC822_DATE_CHARS (APR_RFC822_DATE_LEN - 1)
+
 apr_size_t ms_set_cookie_length(const ms_set_cookie *c, apr_time_t now)
 {
-    char date[APR_RFC822_DATE_LEN];
     apr_size_t len;
 
     if (c == NULL || c->name == NULL)
@@ -166,10 +169,10 @@ apr_size_t ms_set_cookie_length(const ms_set_cookie *c, apr_time_t now)
         len += sizeof("; Path=") - 1 + strlen(c->path);
     if (c->domain)
         len += sizeof("; Domain=") - 1 + strlen(c->domain);
-    if (c->expires && apr_rfc822_date(date, c->expires) == APR_SUCCESS) {
+    if (c->expires) {
         apr_int64_t age = c->expires > now
                           ? (c->expires - now) / APR_USEC_PER_SEC : 0;
-        len += sizeof("; Expires=") - 1 + strlen(date)
+        len += sizeof("; Expires=") - 1 + RFC822_DATE_CHARS
                + sizeof("; Max-Age=") - 1 + decimal_digits(age);
     }
     if (c->secure)
