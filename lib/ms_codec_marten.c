@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <apr_strings.h>
 
@@ -12,6 +11,7 @@
 #include "ms_codec_marten.h"
 #include "ms_hex.h"
 #include "ms_json.h"
+#include "ms_random.h"
 #include "ms_time.h"
 
 #define IV_LEN 16
@@ -513,7 +513,7 @@ apr_status_t ms_marten_encode(const ms_keyring *kr,
     if (plaintext == NULL)
         plaintext = "";
     if (iv == NULL) {
-        if (RAND_bytes(ivbuf, IV_LEN) != 1)
+        if (ms_random_bytes(ivbuf, IV_LEN) != APR_SUCCESS)
             return APR_EGENERAL;
         iv = ivbuf;
     }

@@ -2,12 +2,12 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <apr_strings.h>
 
 #include "ms_base64url.h"
 #include "ms_codec_sealed.h"
+#include "ms_random.h"
 
 /* Offsets in the decoded bytes. */
 #define OFF_VERSION 0
@@ -97,7 +97,7 @@ apr_status_t ms_sealed_encode(const ms_keyring *kr,
     put_time(buf + OFF_EXPIRES, times->expires);
     if (nonce)
         memcpy(buf + OFF_NONCE, nonce, MS_SEALED_NONCE_LEN);
-    else if (RAND_bytes(buf + OFF_NONCE, MS_SEALED_NONCE_LEN) != 1)
+    else if (ms_random_bytes(buf + OFF_NONCE, MS_SEALED_NONCE_LEN) != APR_SUCCESS)
         return APR_EGENERAL;
     rv = ms_keyring_gcm_seal(kr, 0, buf + OFF_NONCE, buf, OFF_DATA,
                              (const unsigned char *)plaintext, len,

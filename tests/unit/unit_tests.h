@@ -19,5 +19,6 @@ Suite *writeback_suite(void);
 Suite *codec_sealed_suite(void);
 Suite *chunks_suite(void);
 Suite *meta_suite(void);
+Suite *random_suite(void);
 
 #endif
