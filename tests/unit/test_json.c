@@ -253,6 +253,61 @@ START_TEST(strings_stop_at_every_special_byte)
 }
 END_TEST
 
+/* Crystal's escaping, one byte at a time: the reference for the writer. */
+static char *reference_json_string(const char *v)
+{
+    char *out = apr_palloc(ut_pool, 6 * strlen(v) + 3), *o = out;
+    const unsigned char *u;
+
+    *o++ = '"';
+    for (u = (const unsigned char *)v; *u; u++) {
+        switch (*u) {
+        case '"':  *o++ = '\\'; *o++ = '"'; break;
+        case '\\': *o++ = '\\'; *o++ = '\\'; break;
+        case '\b': *o++ = '\\'; *o++ = 'b'; break;
+        case '\f': *o++ = '\\'; *o++ = 'f'; break;
+        case '\n': *o++ = '\\'; *o++ = 'n'; break;
+        case '\r': *o++ = '\\'; *o++ = 'r'; break;
+        case '\t': *o++ = '\\'; *o++ = 't'; break;
+        default:
+            if (*u < 0x20 || *u == 0x7f)
+                o += apr_snprintf(o, 7, "\\u%04x", *u);
+            else
+                *o++ = (char)*u;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+START_TEST(writer_escapes_at_every_offset)
+{
+    /* the writer measures 16 bytes a turn: each special byte at each
+     * offset of values around that width, one or two in a value */
+    static const unsigned char specials[] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f, 'x' };
+    char v[48];
+    apr_size_t len, at, k, second;
+
+    for (len = 1; len < sizeof(v); len += 7)
+    for (at = 0; at < len; at++)
+    for (k = 0; k < sizeof(specials); k++) {
+        apr_table_t *t = apr_table_make(ut_pool, 2);
+        memset(v, 'a' + (int)(len % 26), len);
+        v[len] = '\0';
+        v[at] = (char)specials[k];
+        second = (at * 5 + 3) % len;
+        if (second != at)
+            v[second] = (char)specials[(k + 1) % sizeof(specials)];
+        apr_table_set(t, "k", v);
+        apr_table_set(t, v, "w");
+        ck_assert_str_eq(to_json(t), apr_pstrcat(ut_pool, "{\"k\":",
+                         reference_json_string(v), ",", reference_json_string(v),
+                         ":\"w\"}", NULL));
+    }
+}
+END_TEST
+
 START_TEST(invalid_utf8_kept)
 {
     apr_table_t *t = parse_ok("{\"k\xff\":\"\xc3\x28\xed\xa0\x80\xf8\"}");
@@ -430,6 +485,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, length_is_honoured);
     tcase_add_test(tc, nesting_limit);
     tcase_add_test(tc, skip_value_kinds);
+    tcase_add_test(tc, writer_escapes_at_every_offset);
     tcase_add_test(tc, canonical_text_recognised);
     tcase_add_test(tc, strings_stop_at_every_special_byte);
     tcase_add_test(tc, status_strings);
