@@ -10,16 +10,13 @@ static apr_size_t prefix_len(int n)
     return n < 10 ? 2 : 3;               /* "n:" or "nn:" */
 }
 
-apr_array_header_t *ms_chunks_split(const char *value, apr_size_t len,
-                                    const apr_size_t *caps, int max_n,
-                                    apr_pool_t *p)
+int ms_chunks_needed(apr_size_t len, const apr_size_t *caps, int max_n)
 {
-    apr_array_header_t *out;
-    apr_size_t room, off = 0;
+    apr_size_t room;
     int n, i;
 
-    if (max_n < 1 || len == 0)
-        return NULL;
+    if (len == 0)
+        return 0;
     for (n = 1; n <= max_n; n++) {
         apr_size_t pre = n > 1 ? prefix_len(n) : 0;
         if (caps[0] <= pre)
@@ -28,9 +25,20 @@ apr_array_header_t *ms_chunks_split(const char *value, apr_size_t len,
         for (i = 1; i < n; i++)
             room += caps[i];
         if (len <= room)
-            break;
+            return n;
     }
-    if (n > max_n)
+    return 0;
+}
+
+apr_array_header_t *ms_chunks_split(const char *value, apr_size_t len,
+                                    const apr_size_t *caps, int max_n,
+                                    apr_pool_t *p)
+{
+    apr_array_header_t *out;
+    apr_size_t off = 0;
+    int n = ms_chunks_needed(len, caps, max_n), i;
+
+    if (n == 0)
         return NULL;
     out = apr_array_make(p, n, sizeof(const char *));
     for (i = 0; i < n; i++) {

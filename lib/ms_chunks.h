@@ -17,6 +17,10 @@ apr_array_header_t *ms_chunks_split(const char *value, apr_size_t len,
                                     const apr_size_t *caps, int max_n,
                                     apr_pool_t *p);
 
+/* How many chunks ms_chunks_split would make of a value of len bytes, or
+ * 0 if it does not fit (or len is 0): the size check, without the copy. */
+int ms_chunks_needed(apr_size_t len, const apr_size_t *caps, int max_n);
+
 /* The chunk count announced by chunk 0 (1 without a prefix, 0 for a
  * malformed or out-of-range one, above max_n); *rest is chunk 0 without
  * its prefix. */

@@ -325,6 +325,31 @@ static void chunk_caps(const ms_session *ms, request_rec *r, apr_time_t expires,
     }
 }
 
+/* MS00202: a cookie value of len bytes fits in none of the n cookies of
+ * the given caps; what says what was done instead. */
+static void log_too_big(request_rec *r, apr_size_t len, const apr_size_t *caps,
+                        int n, const char *what)
+{
+    apr_size_t size = len;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        size += MS_COOKIE_LIMIT - caps[i];   /* each header's attributes */
+    }
+    if (n == 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "MS00202: the session cookie would be %" APR_SIZE_T_FMT
+                      " bytes, over the browser limit of %d; %s", size,
+                      MS_COOKIE_LIMIT, what);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "MS00202: the session cookie would be %" APR_SIZE_T_FMT
+                      " bytes in %d cookies, over the browser limit of %d "
+                      "each; %s", size, n, MS_COOKIE_LIMIT, what);
+    }
+}
+
 /* The chunks for value, or NULL (logged) when even MartenSessionCookieChunks
  * cookies cannot hold it. */
 static apr_array_header_t *split_value(const ms_session *ms, request_rec *r,
@@ -332,28 +357,13 @@ static apr_array_header_t *split_value(const ms_session *ms, request_rec *r,
                                        apr_time_t now, const char *what)
 {
     apr_size_t caps[MS_MAX_CHUNKS] = { 0 }, len = strlen(value);
-    int n = ms_dir_chunks(ms->conf), i;
+    int n = ms_dir_chunks(ms->conf);
     apr_array_header_t *chunks;
 
     chunk_caps(ms, r, expires, now, caps, n);
     chunks = ms_chunks_split(value, len, caps, n, r->pool);
     if (!chunks && what) {
-        apr_size_t size = len;
-        for (i = 0; i < n; i++) {
-            size += MS_COOKIE_LIMIT - caps[i];   /* each header's attributes */
-        }
-        if (n == 1) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "MS00202: the session cookie would be %" APR_SIZE_T_FMT
-                          " bytes, over the browser limit of %d; %s", size,
-                          MS_COOKIE_LIMIT, what);
-        }
-        else {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "MS00202: the session cookie would be %" APR_SIZE_T_FMT
-                          " bytes in %d cookies, over the browser limit of %d "
-                          "each; %s", size, n, MS_COOKIE_LIMIT, what);
-        }
+        log_too_big(r, len, caps, n, what);
     }
     return chunks;
 }
@@ -458,17 +468,23 @@ static apr_size_t json_length_bound(const apr_table_t *t)
     return n;
 }
 
-/* Does a cookie value for a JSON text of json_len bytes fit? */
+/* Does a cookie value for a JSON text of json_len bytes fit? Any value of
+ * that length splits the same way, so only the length is needed. */
 static int value_fits(ms_session *ms, request_rec *r, apr_size_t json_len,
                       apr_time_t expires, apr_time_t now, const char *what)
 {
+    apr_size_t caps[MS_MAX_CHUNKS] = { 0 };
     apr_size_t len = ms_cookie_value_length(ms_dir_format(ms->conf), json_len);
-    /* any value of the exact length splits the same way */
-    char *filler = apr_palloc(r->pool, len + 1);
+    int n = ms_dir_chunks(ms->conf);
 
-    memset(filler, 'x', len);
-    filler[len] = '\0';
-    return split_value(ms, r, filler, expires, now, what) != NULL;
+    chunk_caps(ms, r, expires, now, caps, n);
+    if (ms_chunks_needed(len, caps, n) > 0) {
+        return 1;
+    }
+    if (what) {
+        log_too_big(r, len, caps, n, what);
+    }
+    return 0;
 }
 
 int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
