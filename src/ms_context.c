@@ -420,11 +420,15 @@ static void expire_cookie(ms_session *ms, request_rec *r, apr_time_t now)
     expire_chunks_from(ms, r, 1, now);
 }
 
-/* Direct edits of the table from marten_session_table() count as changes. */
-static int table_changed(const ms_session *ms, apr_pool_t *p)
+/* Direct edits of the table from marten_session_table() count as changes.
+ * *json gets the table as JSON when it had to be written to compare. */
+static int table_changed(const ms_session *ms, apr_pool_t *p, const char **json)
 {
-    return ms->table_exposed && ms->snapshot
-        && strcmp(ms->snapshot, ms_table_to_json(ms->data, p, NULL)) != 0;
+    if (!ms->table_exposed || !ms->snapshot) {
+        return 0;
+    }
+    *json = ms_table_to_json(ms->data, p, NULL);
+    return strcmp(ms->snapshot, *json) != 0;
 }
 
 static int is_cookie_store(request_rec *r)
@@ -532,7 +536,7 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     /* whole seconds, so Max-Age is exactly the lifetime */
     apr_time_t now = whole_seconds_now();
     ms_lifetime_policy pol = policy_of(ms->conf);
-    const char *payload, *key, *new_key = NULL;
+    const char *payload = NULL, *key, *new_key = NULL;
     apr_time_t expires, issued;
     apr_status_t rv;
     int key_known, old_key_valid, touch = 0;
@@ -547,7 +551,7 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     if (answered_500(r)) {
         return;
     }
-    if (!ms->modified && table_changed(ms, r->pool)) {
+    if (!ms->modified && table_changed(ms, r->pool, &payload)) {
         ms->modified = 1;
     }
     /* The store may hold a record under the client's key (even when it
@@ -590,7 +594,9 @@ void ms_session_finish(ms_session *ms, request_rec *r)
         && !(is_cookie_store(r) && ms_dir_format(ms->conf) == MS_FORMAT_MARTEN)) {
         expires = ms->loaded_expires;  /* a touch moves only the idle clock */
     }
-    payload = ms_table_to_json(ms->data, r->pool, NULL);
+    if (!payload) {                 /* not written by table_changed already */
+        payload = ms_table_to_json(ms->data, r->pool, NULL);
+    }
     if (store == &ms_store_cookie) {
         rv = ms_cookie_seal(r, ms_dir_format(ms->conf), payload, issued, now,
                             expires, &new_key);
