@@ -57,7 +57,9 @@ APR_DECLARE_OPTIONAL_FN(apr_status_t, marten_session_flush, (request_rec *r));
 APR_DECLARE_OPTIONAL_FN(apr_status_t, marten_session_cycle_key, (request_rec *r));
 
 /* This session's lifetime in seconds from now (> 0), instead of
- * MartenSessionCookieMaxAge. Marks the session modified. */
+ * MartenSessionCookieMaxAge. Marks the session modified. APR_ENOSPC, and
+ * nothing changed, when the longer Max-Age would take the cookie over the
+ * browser's limit (as marten_session_set). */
 APR_DECLARE_OPTIONAL_FN(apr_status_t, marten_session_set_expires_in,
                         (request_rec *r, apr_int64_t seconds));
 

@@ -104,6 +104,7 @@ static apr_status_t marten_session_cycle_key(request_rec *r)
 static apr_status_t marten_session_set_expires_in(request_rec *r, apr_int64_t seconds)
 {
     ms_session *ms = ms_session_for(r);
+    apr_int64_t previous;
 
     if (!ms) {
         return APR_ENOTIMPL;
@@ -112,7 +113,13 @@ static apr_status_t marten_session_set_expires_in(request_rec *r, apr_int64_t se
         return APR_EINVAL;
     }
     ms_session_load(ms, r);
+    previous = ms->expires_in;
     ms->expires_in = seconds;
+    /* a longer Max-Age is a longer Set-Cookie header */
+    if (!ms_session_fits(ms, r, NULL)) {
+        ms->expires_in = previous;
+        return APR_ENOSPC;
+    }
     ms_session_mark_modified(ms);
     return APR_SUCCESS;
 }

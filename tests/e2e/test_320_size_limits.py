@@ -76,6 +76,41 @@ def test_enospc_keeps_the_previous_value_and_earlier_sets(srv):
     assert session_from(r.cookie("sessionid").value) == {"a": "short", "b": "2"}
 
 
+def largest_value_that_fits(srv):
+    """The longest value a fresh session can hold under the default
+    lifetime: its Set-Cookie header is then within a byte of the limit."""
+    lo, hi = 100, 4000
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        r = srv.client().api("set", k="k", v="x" * mid)
+        if r.header("X-Test-Rv") == APR_SUCCESS:
+            lo = mid
+        else:
+            assert r.header("X-Test-Rv") == APR_ENOSPC
+            hi = mid
+    return lo
+
+
+def test_longer_lifetime_that_would_overflow_answers_enospc(srv):
+    cl = srv.client()
+    n = largest_value_that_fits(srv)
+    r = cl.api("set", k="k", v="x" * n)
+    assert r.header("X-Test-Rv") == APR_SUCCESS
+    assert r.cookie("sessionid").attrs["max-age"] == "1209600"
+    kept = cl.jar["sessionid"]
+    # Max-Age=3153600000 is three digits longer than Max-Age=1209600
+    r = cl.api("expires_in", s="3153600000")
+    assert r.header("X-Test-Rv") == APR_ENOSPC
+    assert r.set_cookies == []
+    assert cl.jar["sessionid"] == kept
+    # a shorter one fits, and is the one sent
+    r = cl.api("expires_in", s="60")
+    assert r.header("X-Test-Rv") == APR_SUCCESS
+    assert r.cookie("sessionid").attrs["max-age"] == "60"
+    assert session_from(r.cookie("sessionid").value) == {"k": "x" * n}
+    srv.expect_log(MS00202, required=False)
+
+
 # --- write-back headers -------------------------------------------------------------
 
 def env_url(*headers):
