@@ -404,9 +404,203 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
     return APR_SUCCESS;
 }
 
-/* Standard alphabet, '=' padding; three bytes to four characters a turn
- * (the output is what apr_base64_encode_binary writes, at a fraction of
- * its cost: every saved cookie is base64-encoded twice). */
+/* --- encoding ------------------------------------------------------------
+ * Both alphabets: the whole 3-byte groups go through here (the vector
+ * loops, or the scalar one with a table of character pairs); each caller
+ * writes its own last partial group. */
+
+/* Two characters for each 12-bit value (the high 6 bits first), so that a
+ * group takes two lookups rather than four: 8 KiB for each alphabet. The
+ * tables are string literals built by concatenation (row h: h followed by
+ * each character), which costs the preprocessor and cppcheck little. */
+#define B64_ROW(h, c62, c63) h "A" h "B" h "C" h "D" h "E" h "F" h "G" h "H" \
+    h "I" h "J" h "K" h "L" h "M" h "N" h "O" h "P" h "Q" h "R" h "S" h "T" \
+    h "U" h "V" h "W" h "X" h "Y" h "Z" h "a" h "b" h "c" h "d" h "e" h "f" \
+    h "g" h "h" h "i" h "j" h "k" h "l" h "m" h "n" h "o" h "p" h "q" h "r" \
+    h "s" h "t" h "u" h "v" h "w" h "x" h "y" h "z" h "0" h "1" h "2" h "3" \
+    h "4" h "5" h "6" h "7" h "8" h "9" h c62 h c63
+#define B64_ROWS(R, c62, c63) R("A", c62, c63) R("B", c62, c63) \
+    R("C", c62, c63) R("D", c62, c63) R("E", c62, c63) R("F", c62, c63) \
+    R("G", c62, c63) R("H", c62, c63) R("I", c62, c63) R("J", c62, c63) \
+    R("K", c62, c63) R("L", c62, c63) R("M", c62, c63) R("N", c62, c63) \
+    R("O", c62, c63) R("P", c62, c63) R("Q", c62, c63) R("R", c62, c63) \
+    R("S", c62, c63) R("T", c62, c63) R("U", c62, c63) R("V", c62, c63) \
+    R("W", c62, c63) R("X", c62, c63) R("Y", c62, c63) R("Z", c62, c63) \
+    R("a", c62, c63) R("b", c62, c63) R("c", c62, c63) R("d", c62, c63) \
+    R("e", c62, c63) R("f", c62, c63) R("g", c62, c63) R("h", c62, c63) \
+    R("i", c62, c63) R("j", c62, c63) R("k", c62, c63) R("l", c62, c63) \
+    R("m", c62, c63) R("n", c62, c63) R("o", c62, c63) R("p", c62, c63) \
+    R("q", c62, c63) R("r", c62, c63) R("s", c62, c63) R("t", c62, c63) \
+    R("u", c62, c63) R("v", c62, c63) R("w", c62, c63) R("x", c62, c63) \
+    R("y", c62, c63) R("z", c62, c63) R("0", c62, c63) R("1", c62, c63) \
+    R("2", c62, c63) R("3", c62, c63) R("4", c62, c63) R("5", c62, c63) \
+    R("6", c62, c63) R("7", c62, c63) R("8", c62, c63) R("9", c62, c63)
+static const char pairs_std[2 * 4096 + 1] =
+    B64_ROWS(B64_ROW, "+", "/") B64_ROW("+", "+", "/") B64_ROW("/", "+", "/");
+static const char pairs_url[2 * 4096 + 1] =
+    B64_ROWS(B64_ROW, "-", "_") B64_ROW("-", "-", "_") B64_ROW("_", "-", "_");
+
+/* The scalar loop: the full (a multiple of 3) bytes of u[0..len). */
+static void encode_groups_scalar(const unsigned char *u, apr_size_t full,
+                                 apr_size_t len, char *o, const char *pairs)
+{
+    apr_size_t i = 0;
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* a group as one 4-byte load where a fourth byte is there to read:
+     * all but the last group, and that too when a partial group follows */
+    apr_size_t end4 = len > full || full == 0 ? full : full - 3;
+
+    for (; i < end4; i += 3, o += 4) {
+        apr_uint32_t v;
+
+        memcpy(&v, u + i, 4);
+        v = __builtin_bswap32(v) >> 8;
+        memcpy(o, pairs + 2 * (apr_size_t)(v >> 12), 2);
+        memcpy(o + 2, pairs + 2 * (apr_size_t)(v & 0xFFF), 2);
+    }
+#else
+    (void)len;
+#endif
+    for (; i < full; i += 3, o += 4) {
+        apr_uint32_t v = (apr_uint32_t)u[i] << 16 | (apr_uint32_t)u[i + 1] << 8
+                         | u[i + 2];
+        memcpy(o, pairs + 2 * (apr_size_t)(v >> 12), 2);
+        memcpy(o + 2, pairs + 2 * (apr_size_t)(v & 0xFFF), 2);
+    }
+}
+
+#ifdef MS_B64_SIMD
+/* The vector encoders, after Muła and Lemire. A shuffle spreads each
+ * 3-byte group b0 b1 b2 over a 4-byte word as b1 b0 b2 b1: then each of
+ * the four 6-bit fields lies within one 16-bit half, and a mulhi (fields 1
+ * and 3) and a mullo (2 and 4) move each to a byte of its own. The
+ * character is the field plus an offset that depends only on its range:
+ * a saturating subtract gives 1..12 for 52..63 and 0 below, subtracting
+ * the mask "above 25" adds 1 to all but A-Z, and that index (0 A-Z, 1 a-z,
+ * 2..11 digits, 12 and 13 the last two) picks the offset with pshufb.
+ * Output goes only where whole groups go: the callers' buffers are
+ * exact. */
+#define ENC_SPREAD 1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10
+/* for 12 bytes loaded 4 bytes early, so that no load reads past them */
+#define ENC_SPREAD4 5, 4, 6, 5, 8, 7, 9, 8, 11, 10, 12, 11, 14, 13, 15, 14
+#define ENC_OFFSET(c62, c63) 'A', 'a' - 26, '0' - 52, '0' - 52, '0' - 52, \
+    '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, \
+    (c62) - 62, (c63) - 63, 0, 0
+
+/* 16 characters from the 12 bytes that spread picks out of b. */
+__attribute__((target("ssse3")))
+static APR_INLINE __m128i enc_chars16(__m128i b, __m128i spread,
+                                      __m128i offset)
+{
+    __m128i w = _mm_shuffle_epi8(b, spread);
+    __m128i f13 = _mm_mulhi_epu16(_mm_and_si128(w, _mm_set1_epi32(0x0FC0FC00)),
+                                  _mm_set1_epi32(0x04000040));
+    __m128i f24 = _mm_mullo_epi16(_mm_and_si128(w, _mm_set1_epi32(0x003F03F0)),
+                                  _mm_set1_epi32(0x01000010));
+    __m128i v = _mm_or_si128(f13, f24);
+    __m128i k = _mm_sub_epi8(_mm_subs_epu8(v, _mm_set1_epi8(51)),
+                             _mm_cmpgt_epi8(v, _mm_set1_epi8(25)));
+
+    return _mm_add_epi8(v, _mm_shuffle_epi8(offset, k));
+}
+
+#define ENC_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define ENC_STORE16(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+
+/* full >= 16 bytes, a multiple of 3: 12 bytes a turn; the first block is
+ * loaded from its start, the others from 4 bytes before (reading no byte
+ * past the block), and the last one is moved back to end at full, doing
+ * again a few groups with the same result. */
+__attribute__((target("ssse3")))
+static void encode_blocks_ssse3(const unsigned char *in, apr_size_t full,
+                                char *out, int url)
+{
+    const __m128i offset = url ? _mm_setr_epi8(ENC_OFFSET('-', '_'))
+                               : _mm_setr_epi8(ENC_OFFSET('+', '/'));
+    const __m128i spread4 = _mm_setr_epi8(ENC_SPREAD4);
+    const unsigned char *s = in + 12, *last = in + full - 12;
+    char *o = out + 16;
+
+    ENC_STORE16(out, enc_chars16(ENC_LOAD16(in), _mm_setr_epi8(ENC_SPREAD),
+                                 offset));
+    for (; s <= last; s += 12, o += 16)
+        ENC_STORE16(o, enc_chars16(ENC_LOAD16(s - 4), spread4, offset));
+    if (s < in + full)
+        ENC_STORE16(out + (full - 12) / 3 * 4,
+                    enc_chars16(ENC_LOAD16(last - 4), spread4, offset));
+}
+
+/* 24 bytes at s to 32 characters at o: the low lane is loaded from s, the
+ * high one from s + 8 (its 12 bytes at 4..15), so that nothing past s + 24
+ * is read. */
+__attribute__((target("avx2")))
+static APR_INLINE void enc_block24(const unsigned char *s, char *o,
+                                   __m256i spread, __m256i offset)
+{
+    __m256i b = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(ENC_LOAD16(s)), ENC_LOAD16(s + 8), 1);
+    __m256i w = _mm256_shuffle_epi8(b, spread);
+    __m256i f13 = _mm256_mulhi_epu16(
+        _mm256_and_si256(w, _mm256_set1_epi32(0x0FC0FC00)),
+        _mm256_set1_epi32(0x04000040));
+    __m256i f24 = _mm256_mullo_epi16(
+        _mm256_and_si256(w, _mm256_set1_epi32(0x003F03F0)),
+        _mm256_set1_epi32(0x01000010));
+    __m256i v = _mm256_or_si256(f13, f24);
+    __m256i k = _mm256_sub_epi8(_mm256_subs_epu8(v, _mm256_set1_epi8(51)),
+                                _mm256_cmpgt_epi8(v, _mm256_set1_epi8(25)));
+
+    _mm256_storeu_si256((__m256i *)(void *)o,
+                        _mm256_add_epi8(v, _mm256_shuffle_epi8(offset, k)));
+}
+
+/* full >= 24 bytes, a multiple of 3: 24 bytes a turn, the last block
+ * moved back to end at full. */
+__attribute__((target("avx2")))
+static void encode_blocks_avx2(const unsigned char *in, apr_size_t full,
+                               char *out, int url)
+{
+    const __m256i offset = url
+        ? _mm256_setr_epi8(ENC_OFFSET('-', '_'), ENC_OFFSET('-', '_'))
+        : _mm256_setr_epi8(ENC_OFFSET('+', '/'), ENC_OFFSET('+', '/'));
+    const __m256i spread = _mm256_setr_epi8(ENC_SPREAD, ENC_SPREAD4);
+    const unsigned char *s = in, *last = in + full - 24;
+    char *o = out;
+
+    for (; s <= last; s += 24, o += 32)
+        enc_block24(s, o, spread, offset);
+    if (s < in + full)
+        enc_block24(last, out + (full - 24) / 3 * 4, spread, offset);
+}
+#endif
+
+apr_size_t ms_base64_encode_groups(const unsigned char *in, apr_size_t len,
+                                   char *out, int url)
+{
+    apr_size_t full = len - len % 3;
+
+#ifdef MS_B64_SIMD
+    if (full >= 16) {
+        int level = ms_simd_level();
+
+        if (level >= 2 && full >= 24) {
+            encode_blocks_avx2(in, full, out, url);
+            return full;
+        }
+        if (level >= 1) {
+            encode_blocks_ssse3(in, full, out, url);
+            return full;
+        }
+    }
+#endif
+    encode_groups_scalar(in, full, len, out, url ? pairs_url : pairs_std);
+    return full;
+}
+
+/* Standard alphabet, '=' padding (what apr_base64_encode_binary writes, at
+ * a fraction of its cost: every saved cookie is base64-encoded twice). */
 char *ms_base64_encode(const void *in, apr_size_t len, apr_pool_t *p,
                        apr_size_t *outlen)
 {
@@ -419,27 +613,19 @@ char *ms_base64_encode(const void *in, apr_size_t len, apr_pool_t *p,
     if (len > (APR_SIZE_MAX - 1) / 4 * 3 - 3)
         return NULL;
     olen = (len + 2) / 3 * 4;
-    o = out = apr_palloc(p, olen + 1);
-    for (i = 0; i + 3 <= len; i += 3, o += 4) {
-        apr_uint32_t v = (apr_uint32_t)u[i] << 16 | (apr_uint32_t)u[i + 1] << 8
-                         | u[i + 2];
-        o[0] = b64[v >> 18];
-        o[1] = b64[(v >> 12) & 63];
-        o[2] = b64[(v >> 6) & 63];
-        o[3] = b64[v & 63];
-    }
+    out = apr_palloc(p, olen + 1);
+    i = ms_base64_encode_groups(u, len, out, 0);
+    o = out + i / 3 * 4;
     if (len - i == 1) {
-        apr_uint32_t v = (apr_uint32_t)u[i] << 16;
-        o[0] = b64[v >> 18];
-        o[1] = b64[(v >> 12) & 63];
+        o[0] = b64[u[i] >> 2];
+        o[1] = b64[(u[i] & 3) << 4];
         o[2] = o[3] = '=';
         o += 4;
     }
     else if (len - i == 2) {
-        apr_uint32_t v = (apr_uint32_t)u[i] << 16 | (apr_uint32_t)u[i + 1] << 8;
-        o[0] = b64[v >> 18];
-        o[1] = b64[(v >> 12) & 63];
-        o[2] = b64[(v >> 6) & 63];
+        o[0] = b64[u[i] >> 2];
+        o[1] = b64[(u[i] & 3) << 4 | u[i + 1] >> 4];
+        o[2] = b64[(u[i + 1] & 15) << 2];
         o[3] = '=';
         o += 4;
     }

@@ -1,4 +1,4 @@
-/* Base64 reading as Marten's reader does it (lenient); writing is apr_base64. */
+/* Base64 reading as Marten's reader does it (lenient), and writing. */
 #ifndef MS_BASE64_H
 #define MS_BASE64_H
 
@@ -22,8 +22,15 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
 char *ms_base64_encode(const void *in, apr_size_t len, apr_pool_t *p,
                        apr_size_t *outlen);
 
+/* The whole 3-byte groups of in[0..len) as 4 characters each into out,
+ * url: "-_" for the last two characters, else "+/"; nothing is written
+ * past those characters (the vector loops too). Returns the bytes done,
+ * len - len % 3; the callers write the last 1 or 2 bytes. */
+apr_size_t ms_base64_encode_groups(const unsigned char *in, apr_size_t len,
+                                   char *out, int url);
+
 /* The widest vector code to use: 2 AVX2, 1 SSSE3, 0 none (always 0 but
- * on x86-64). The base64, base64url and hex decoders choose their loops
+ * on x86-64). The base64, base64url and hex coders choose their loops
  * with it. */
 int ms_simd_level(void);
 

@@ -19,17 +19,13 @@ apr_size_t ms_base64url_encoded_length(apr_size_t len)
     return (len / 3) * 4 + (len % 3 ? len % 3 + 1 : 0);
 }
 
+/* The whole groups by ms_base64_encode_groups (vector loops, pair table),
+ * the last 1 or 2 bytes here. */
 void ms_base64url_encode(const unsigned char *in, apr_size_t len, char *out)
 {
-    apr_size_t i;
+    apr_size_t i = ms_base64_encode_groups(in, len, out, 1);
 
-    for (i = 0; i + 3 <= len; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-        *out++ = alphabet[v >> 18];
-        *out++ = alphabet[(v >> 12) & 63];
-        *out++ = alphabet[(v >> 6) & 63];
-        *out++ = alphabet[v & 63];
-    }
+    out += i / 3 * 4;
     if (len - i == 1) {
         *out++ = alphabet[in[i] >> 2];
         *out++ = alphabet[(in[i] & 3) << 4];

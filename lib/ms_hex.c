@@ -1,4 +1,6 @@
 /* Hex decoding and encoding (see ms_hex.h). */
+#include <string.h>
+
 #include "ms_base64.h"
 #include "ms_hex.h"
 
@@ -24,7 +26,15 @@
 static const apr_uint16_t hex_hi[256] = { R256(HEX_HI) };
 static const apr_uint16_t hex_lo[256] = { R256(HEX_LO) };
 
-static const char digits[] = "0123456789abcdef";
+/* The two digits of each byte, one lookup a byte in the scalar encoder:
+ * a string literal, row h being h followed by each digit. */
+#define HEX_ROW(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" \
+    h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex_pairs[2 * 256 + 1] =
+    HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4")
+    HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9")
+    HEX_ROW("a") HEX_ROW("b") HEX_ROW("c") HEX_ROW("d") HEX_ROW("e")
+    HEX_ROW("f");
 
 #ifdef MS_HEX_SIMD
 /* The vector decoders take the leading blocks of x[0..end) that are all
@@ -102,27 +112,77 @@ static apr_size_t decode_blocks_avx2(const unsigned char *x, apr_size_t end,
     return pos;
 }
 
-/* 16 bytes to 32 digits a turn: split into nibbles, interleave them high
- * first, and look each up in the digit table. */
+#define HEX_DIGITS '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', \
+                   'a', 'b', 'c', 'd', 'e', 'f'
+
+/* The encoders write only the 2 * len digits (the callers' buffers are
+ * exact); a last partial block is done by moving the block back to end at
+ * len, encoding a few bytes again to the same digits. */
+
+/* 16 bytes at s to 32 digits at o: split into nibbles, interleave them
+ * high first, and look each up in the digit table. */
 __attribute__((target("ssse3")))
-static apr_size_t encode_blocks_ssse3(const unsigned char *in, apr_size_t len,
-                                      char *out)
+static APR_INLINE void enc_block16(const unsigned char *s, char *o,
+                                   __m128i table)
 {
-    const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)digits);
     const __m128i nibble = _mm_set1_epi8(0x0F);
-    apr_size_t k = 0;
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
+    __m128i lo = _mm_and_si128(b, nibble);
 
-    for (; k + 16 <= len; k += 16, out += 32) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(in + k));
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
-        __m128i lo = _mm_and_si128(b, nibble);
+    _mm_storeu_si128((__m128i *)(void *)o,
+                     _mm_shuffle_epi8(table, _mm_unpacklo_epi8(hi, lo)));
+    _mm_storeu_si128((__m128i *)(void *)(o + 16),
+                     _mm_shuffle_epi8(table, _mm_unpackhi_epi8(hi, lo)));
+}
 
-        _mm_storeu_si128((__m128i *)(void *)out,
-                         _mm_shuffle_epi8(table, _mm_unpacklo_epi8(hi, lo)));
-        _mm_storeu_si128((__m128i *)(void *)(out + 16),
-                         _mm_shuffle_epi8(table, _mm_unpackhi_epi8(hi, lo)));
-    }
-    return k;
+/* len >= 16: 16 bytes a turn. */
+__attribute__((target("ssse3")))
+static void encode_blocks_ssse3(const unsigned char *in, apr_size_t len,
+                                char *out)
+{
+    const __m128i table = _mm_setr_epi8(HEX_DIGITS);
+    apr_size_t k;
+
+    for (k = 0; k + 16 <= len; k += 16)
+        enc_block16(in + k, out + 2 * k, table);
+    if (k < len)
+        enc_block16(in + len - 16, out + 2 * (len - 16), table);
+}
+
+/* 32 bytes at s to 64 digits at o. Unpacking works within 16-byte lanes,
+ * so the 8-byte quarters are first put in the order 0 2 1 3: then the low
+ * halves of the lanes are bytes 0-15 and the high halves 16-31. */
+__attribute__((target("avx2")))
+static APR_INLINE void enc_block32(const unsigned char *s, char *o,
+                                   __m256i table)
+{
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i b = _mm256_permute4x64_epi64(
+        _mm256_loadu_si256((const __m256i *)(const void *)s), 0xD8);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), nibble);
+    __m256i lo = _mm256_and_si256(b, nibble);
+
+    _mm256_storeu_si256((__m256i *)(void *)o,
+                        _mm256_shuffle_epi8(table,
+                                            _mm256_unpacklo_epi8(hi, lo)));
+    _mm256_storeu_si256((__m256i *)(void *)(o + 32),
+                        _mm256_shuffle_epi8(table,
+                                            _mm256_unpackhi_epi8(hi, lo)));
+}
+
+/* len >= 32: 32 bytes a turn. */
+__attribute__((target("avx2")))
+static void encode_blocks_avx2(const unsigned char *in, apr_size_t len,
+                               char *out)
+{
+    const __m256i table = _mm256_setr_epi8(HEX_DIGITS, HEX_DIGITS);
+    apr_size_t k;
+
+    for (k = 0; k + 32 <= len; k += 32)
+        enc_block32(in + k, out + 2 * k, table);
+    if (k < len)
+        enc_block32(in + len - 32, out + 2 * (len - 32), table);
 }
 #endif
 
@@ -162,15 +222,25 @@ int ms_hex_decode(const char *x, apr_size_t xlen, unsigned char *out)
 
 void ms_hex_encode_lower(const unsigned char *in, apr_size_t len, char *out)
 {
-    apr_size_t k = 0;
+    apr_size_t k;
 
 #ifdef MS_HEX_SIMD
-    if (len >= 16 && ms_simd_level() >= 1)
-        k = encode_blocks_ssse3(in, len, out);
-#endif
-    for (; k < len; k++) {
-        out[2 * k] = digits[in[k] >> 4];
-        out[2 * k + 1] = digits[in[k] & 0x0F];
+    if (len >= 16) {
+        int level = ms_simd_level();
+
+        if (level >= 2 && len >= 32) {
+            encode_blocks_avx2(in, len, out);
+            out[2 * len] = '\0';
+            return;
+        }
+        if (level >= 1) {
+            encode_blocks_ssse3(in, len, out);
+            out[2 * len] = '\0';
+            return;
+        }
     }
+#endif
+    for (k = 0; k < len; k++)
+        memcpy(out + 2 * k, hex_pairs + 2 * (apr_size_t)in[k], 2);
     out[2 * len] = '\0';
 }
