@@ -12,11 +12,7 @@
 #include <apr_strings.h>
 
 #include "ms_base64.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define MS_B64_SIMD 1
-#include <immintrin.h>
-#endif
+#include "ms_simd.h"
 
 /* The value of every byte, both alphabets at once: '+' and '-' are 62, '/'
  * and '_' are 63, X marks a byte outside both. This runs over every cookie
@@ -161,7 +157,7 @@ static int decode_groups_fast(const unsigned char *s, apr_size_t pos,
     return 1;
 }
 
-#ifdef MS_B64_SIMD
+#ifdef MS_SIMD
 /* Asked once: racing first callers all store the same answer, so relaxed
  * atomics are enough (the cap too: tests set it before decoding). */
 static int simd_detected = -1, simd_cap = 2;
@@ -197,7 +193,7 @@ int ms_simd_limit(int level)
 }
 #endif
 
-#ifdef MS_B64_SIMD
+#ifdef MS_SIMD
 /* The vector decoders take the leading blocks of s[0..end) whose bytes are
  * all in the standard alphabet (A-Z a-z 0-9 + /, what Marten writes) and
  * return the characters consumed, 3 bytes out for every 4 in. They stop
@@ -205,54 +201,33 @@ int ms_simd_limit(int level)
  * bytes); that is a group boundary, so the scalar loops go on from there
  * as if they had done these blocks themselves.
  *
- * Validation splits each byte into nibbles: LUT_HI maps the high nibble to
- * a class bit, LUT_LO holds for each low nibble the classes it is invalid
- * in, and a byte is bad when the two share a bit (high nibbles 0-1 and 8-F
- * have a class every low nibble rejects). The value is the byte plus an
+ * Validation is ms_simd_bad16's nibble classes: high nibbles 0-1 and 8-F
+ * have a class every low nibble rejects. The value is the byte plus an
  * offset chosen by the high nibble; '/' shares its nibble with '+' and so
- * takes slot 1, which no valid byte uses. The 6-bit values are then merged
- * into 12-bit pairs (maddubs), 24-bit groups (madd) and the three bytes of
- * each group put in order by one shuffle. */
+ * takes slot 1, which no valid byte uses; ms_b64_pack16 makes the bytes. */
 #define B64_LUT_LO 0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, \
                    0x03, 0x03, 0x07, 0x15, 0x17, 0x17, 0x17, 0x15
 #define B64_LUT_HI 0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x10, \
                    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01
 #define B64_OFFSET 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
-#define B64_ORDER 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
 
 /* Bad-byte bits of the 16 characters c (zero when all are good); *hi gets
  * their high nibbles. */
 __attribute__((target("ssse3")))
 static APR_INLINE __m128i check16(__m128i c, __m128i *hi)
 {
-    const __m128i lut_lo = _mm_setr_epi8(B64_LUT_LO);
-    const __m128i lut_hi = _mm_setr_epi8(B64_LUT_HI);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-
-    *hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
-    return _mm_and_si128(_mm_shuffle_epi8(lut_lo, _mm_and_si128(c, nibble)),
-                         _mm_shuffle_epi8(lut_hi, *hi));
+    return ms_simd_bad16(c, _mm_setr_epi8(B64_LUT_LO),
+                         _mm_setr_epi8(B64_LUT_HI), hi);
 }
 
 /* The 12 bytes of 16 good characters c, stored as 16 at o. */
 __attribute__((target("ssse3")))
 static APR_INLINE void decode16(__m128i c, __m128i hi, unsigned char *o)
 {
-    const __m128i offset = _mm_setr_epi8(B64_OFFSET);
-    const __m128i order = _mm_setr_epi8(B64_ORDER);
-    const __m128i pairs = _mm_set1_epi32(0x01400140);
-    const __m128i quads = _mm_set1_epi32(0x00011000);
-    __m128i v;
-
     hi = _mm_add_epi8(hi, _mm_cmpeq_epi8(c, _mm_set1_epi8('/')));  /* 2 - 1 */
-    v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, hi));
-    v = _mm_madd_epi16(_mm_maddubs_epi16(v, pairs), quads);
-    _mm_storeu_si128((__m128i *)(void *)o, _mm_shuffle_epi8(v, order));
+    MS_STORE16(o, ms_b64_pack16(_mm_add_epi8(
+        c, _mm_shuffle_epi8(_mm_setr_epi8(B64_OFFSET), hi))));
 }
-
-#define B64_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
-#define B64_ALL_GOOD(bad) \
-    (_mm_movemask_epi8(_mm_cmpeq_epi8((bad), _mm_setzero_si128())) == 0xFFFF)
 
 /* 16 characters to 12 bytes, stored as 16 (4 bytes of slack); two blocks
  * a turn with one check for both while that passes, so that the check and
@@ -265,16 +240,17 @@ static apr_size_t decode_blocks_ssse3(const unsigned char *s, apr_size_t end,
     __m128i c1, c2, hi1, hi2;
 
     for (; pos + 32 <= end; pos += 32, o += 24) {
-        c1 = B64_LOAD16(s + pos);
-        c2 = B64_LOAD16(s + pos + 16);
-        if (!B64_ALL_GOOD(_mm_or_si128(check16(c1, &hi1), check16(c2, &hi2))))
+        c1 = MS_LOAD16(s + pos);
+        c2 = MS_LOAD16(s + pos + 16);
+        if (!ms_simd_good16(_mm_or_si128(check16(c1, &hi1),
+                                         check16(c2, &hi2))))
             break;
         decode16(c1, hi1, o);
         decode16(c2, hi2, o + 12);
     }
     for (; pos + 16 <= end; pos += 16, o += 12) {
-        c1 = B64_LOAD16(s + pos);
-        if (!B64_ALL_GOOD(check16(c1, &hi1)))
+        c1 = MS_LOAD16(s + pos);
+        if (!ms_simd_good16(check16(c1, &hi1)))
             break;
         decode16(c1, hi1, o);
     }
@@ -282,8 +258,7 @@ static apr_size_t decode_blocks_ssse3(const unsigned char *s, apr_size_t end,
 }
 
 /* The same, 32 characters to 24 bytes a turn, stored as 32 (8 bytes of
- * slack). The shuffles work within each 16-byte lane, so the two 12-byte
- * halves are joined by a permute of 4-byte words. */
+ * slack). */
 __attribute__((target("avx2")))
 static apr_size_t decode_blocks_avx2(const unsigned char *s, apr_size_t end,
                                      unsigned char *o)
@@ -291,53 +266,20 @@ static apr_size_t decode_blocks_avx2(const unsigned char *s, apr_size_t end,
     const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
     const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
     const __m256i offset = _mm256_setr_epi8(B64_OFFSET, B64_OFFSET);
-    const __m256i order = _mm256_setr_epi8(B64_ORDER, B64_ORDER);
-    const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
-    const __m256i pairs = _mm256_set1_epi32(0x01400140);
-    const __m256i quads = _mm256_set1_epi32(0x00011000);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
     const __m256i slash = _mm256_set1_epi8('/');
     apr_size_t pos = 0;
 
     for (; pos + 32 <= end; pos += 32, o += 24) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + pos));
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
-        __m256i bad = _mm256_and_si256(
-            _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, nibble)),
-            _mm256_shuffle_epi8(lut_hi, hi));
-        __m256i v;
+        __m256i c = MS_LOAD32(s + pos), hi;
+        __m256i bad = ms_simd_bad32(c, lut_lo, lut_hi, &hi);
 
         if (!_mm256_testz_si256(bad, bad))
             break;
         hi = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(c, slash));
-        v = _mm256_add_epi8(c, _mm256_shuffle_epi8(offset, hi));
-        v = _mm256_madd_epi16(_mm256_maddubs_epi16(v, pairs), quads);
-        v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), join);
-        _mm256_storeu_si256((__m256i *)(void *)o, v);
+        MS_STORE32(o, ms_b64_pack32(_mm256_add_epi8(
+            c, _mm256_shuffle_epi8(offset, hi))));
     }
     return pos;
-}
-
-/* The vector part of a decode: the bytes it made, *pos moved past it. */
-static apr_size_t decode_blocks(const unsigned char *s, apr_size_t end,
-                                unsigned char *buf, apr_size_t *pos)
-{
-    apr_size_t at = 0;
-
-    switch (end >= 16 ? ms_simd_level() : 0) {
-    case 2:
-        at = decode_blocks_avx2(s, end, buf);
-        /* a last 16-character block, or the good half of a bad one */
-        at += decode_blocks_ssse3(s + at, end - at, buf + at / 4 * 3);
-        break;
-    case 1:
-        at = decode_blocks_ssse3(s, end, buf);
-        break;
-    default:
-        break;
-    }
-    *pos = at;
-    return at / 4 * 3;
 }
 #endif
 
@@ -377,8 +319,10 @@ apr_status_t ms_base64_decode_lenient(const char *in, apr_size_t len,
     /* +8: room for the NUL, and for the 4-, 16- or 32-byte stores of 3, 12
      * or 24 bytes at the end of the full groups */
     buf = apr_palloc(p, end / 4 * 3 + 8);
-#ifdef MS_B64_SIMD
-    n = decode_blocks(s, end, buf, &pos);
+#ifdef MS_SIMD
+    pos = ms_simd_decode(s, end, buf, 12, decode_blocks_avx2,
+                         decode_blocks_ssse3);
+    n = pos / 4 * 3;
 #endif
     if (end > pos) {
         if (!decode_groups(s, &pos, end, buf + n, &m))
@@ -471,7 +415,7 @@ static void encode_groups_scalar(const unsigned char *u, apr_size_t full,
     }
 }
 
-#ifdef MS_B64_SIMD
+#ifdef MS_SIMD
 /* The vector encoders, after Muła and Lemire. A shuffle spreads each
  * 3-byte group b0 b1 b2 over a 4-byte word as b1 b0 b2 b1: then each of
  * the four 6-bit fields lies within one 16-bit half, and a mulhi (fields 1
@@ -506,9 +450,6 @@ static APR_INLINE __m128i enc_chars16(__m128i b, __m128i spread,
     return _mm_add_epi8(v, _mm_shuffle_epi8(offset, k));
 }
 
-#define ENC_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
-#define ENC_STORE16(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
-
 /* full >= 16 bytes, a multiple of 3: 12 bytes a turn; the first block is
  * loaded from its start, the others from 4 bytes before (reading no byte
  * past the block), and the last one is moved back to end at full, doing
@@ -523,13 +464,13 @@ static void encode_blocks_ssse3(const unsigned char *in, apr_size_t full,
     const unsigned char *s = in + 12, *last = in + full - 12;
     char *o = out + 16;
 
-    ENC_STORE16(out, enc_chars16(ENC_LOAD16(in), _mm_setr_epi8(ENC_SPREAD),
+    MS_STORE16(out, enc_chars16(MS_LOAD16(in), _mm_setr_epi8(ENC_SPREAD),
                                  offset));
     for (; s <= last; s += 12, o += 16)
-        ENC_STORE16(o, enc_chars16(ENC_LOAD16(s - 4), spread4, offset));
+        MS_STORE16(o, enc_chars16(MS_LOAD16(s - 4), spread4, offset));
     if (s < in + full)
-        ENC_STORE16(out + (full - 12) / 3 * 4,
-                    enc_chars16(ENC_LOAD16(last - 4), spread4, offset));
+        MS_STORE16(out + (full - 12) / 3 * 4,
+                    enc_chars16(MS_LOAD16(last - 4), spread4, offset));
 }
 
 /* 24 bytes at s to 32 characters at o: the low lane is loaded from s, the
@@ -540,7 +481,7 @@ static APR_INLINE void enc_block24(const unsigned char *s, char *o,
                                    __m256i spread, __m256i offset)
 {
     __m256i b = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(ENC_LOAD16(s)), ENC_LOAD16(s + 8), 1);
+        _mm256_castsi128_si256(MS_LOAD16(s)), MS_LOAD16(s + 8), 1);
     __m256i w = _mm256_shuffle_epi8(b, spread);
     __m256i f13 = _mm256_mulhi_epu16(
         _mm256_and_si256(w, _mm256_set1_epi32(0x0FC0FC00)),
@@ -552,8 +493,7 @@ static APR_INLINE void enc_block24(const unsigned char *s, char *o,
     __m256i k = _mm256_sub_epi8(_mm256_subs_epu8(v, _mm256_set1_epi8(51)),
                                 _mm256_cmpgt_epi8(v, _mm256_set1_epi8(25)));
 
-    _mm256_storeu_si256((__m256i *)(void *)o,
-                        _mm256_add_epi8(v, _mm256_shuffle_epi8(offset, k)));
+    MS_STORE32(o, _mm256_add_epi8(v, _mm256_shuffle_epi8(offset, k)));
 }
 
 /* full >= 24 bytes, a multiple of 3: 24 bytes a turn, the last block
@@ -581,7 +521,7 @@ apr_size_t ms_base64_encode_groups(const unsigned char *in, apr_size_t len,
 {
     apr_size_t full = len - len % 3;
 
-#ifdef MS_B64_SIMD
+#ifdef MS_SIMD
     if (full >= 16) {
         int level = ms_simd_level();
 

@@ -5,11 +5,7 @@
 
 #include "ms_base64.h"
 #include "ms_base64url.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define MS_B64URL_SIMD 1
-#include <immintrin.h>
-#endif
+#include "ms_simd.h"
 
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -82,20 +78,18 @@ static const apr_uint32_t url_at0[256] = { R256(AT0) };
     } while (0)
 #endif
 
-#ifdef MS_B64URL_SIMD
+#ifdef MS_SIMD
 /* As ms_base64.c's vector decoders, for the URL alphabet: the leading
  * blocks of s[0..end) that are all A-Z a-z 0-9 - _, 3 bytes out for every
  * 4 characters; returns the characters consumed, and the scalar loop
- * finds the bad byte in the block it stopped at. Nibble classes: LUT_HI
- * gives each high nibble a bit, LUT_LO the bits a low nibble is invalid
- * for. The value is the byte plus an offset chosen by the high nibble;
- * '_' shares nibble 5 with P-Z and is moved to the free slot 13. */
+ * finds the bad byte in the block it stopped at. Nibble classes as in
+ * ms_simd_bad16. The value is the byte plus an offset chosen by the high
+ * nibble; '_' shares nibble 5 with P-Z and is moved to the free slot 13. */
 #define URL_LUT_LO 0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, \
                    0x03, 0x03, 0x07, 0x37, 0x37, 0x35, 0x37, 0x27
 #define URL_LUT_HI 0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x20, \
                    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01
 #define URL_OFFSET 0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, -32, 0, 0
-#define URL_ORDER 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
 
 /* 16 characters to 12 bytes a turn, stored as 16 (4 bytes of slack). */
 __attribute__((target("ssse3")))
@@ -105,34 +99,22 @@ static apr_size_t decode_blocks_ssse3(const unsigned char *s, apr_size_t end,
     const __m128i lut_lo = _mm_setr_epi8(URL_LUT_LO);
     const __m128i lut_hi = _mm_setr_epi8(URL_LUT_HI);
     const __m128i offset = _mm_setr_epi8(URL_OFFSET);
-    const __m128i order = _mm_setr_epi8(URL_ORDER);
-    const __m128i pairs = _mm_set1_epi32(0x01400140);
-    const __m128i quads = _mm_set1_epi32(0x00011000);
-    const __m128i nibble = _mm_set1_epi8(0x0F), under = _mm_set1_epi8('_');
-    const __m128i eight = _mm_set1_epi8(8);
+    const __m128i under = _mm_set1_epi8('_'), eight = _mm_set1_epi8(8);
     apr_size_t pos = 0;
 
     for (; pos + 16 <= end; pos += 16, o += 12) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
-        __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
-        __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo,
-                                                     _mm_and_si128(c, nibble)),
-                                    _mm_shuffle_epi8(lut_hi, hi));
-        __m128i v;
+        __m128i c = MS_LOAD16(s + pos), hi;
 
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128()))
-            != 0xFFFF)
+        if (!ms_simd_good16(ms_simd_bad16(c, lut_lo, lut_hi, &hi)))
             break;
         hi = _mm_or_si128(hi, _mm_and_si128(_mm_cmpeq_epi8(c, under), eight));
-        v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, hi));
-        v = _mm_madd_epi16(_mm_maddubs_epi16(v, pairs), quads);
-        _mm_storeu_si128((__m128i *)(void *)o, _mm_shuffle_epi8(v, order));
+        MS_STORE16(o, ms_b64_pack16(_mm_add_epi8(
+            c, _mm_shuffle_epi8(offset, hi))));
     }
     return pos;
 }
 
-/* 32 characters to 24 bytes a turn, stored as 32 (8 bytes of slack); the
- * two 12-byte lane halves are joined by a permute of 4-byte words. */
+/* 32 characters to 24 bytes a turn, stored as 32 (8 bytes of slack). */
 __attribute__((target("avx2")))
 static apr_size_t decode_blocks_avx2(const unsigned char *s, apr_size_t end,
                                      unsigned char *o)
@@ -140,50 +122,22 @@ static apr_size_t decode_blocks_avx2(const unsigned char *s, apr_size_t end,
     const __m256i lut_lo = _mm256_setr_epi8(URL_LUT_LO, URL_LUT_LO);
     const __m256i lut_hi = _mm256_setr_epi8(URL_LUT_HI, URL_LUT_HI);
     const __m256i offset = _mm256_setr_epi8(URL_OFFSET, URL_OFFSET);
-    const __m256i order = _mm256_setr_epi8(URL_ORDER, URL_ORDER);
-    const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
-    const __m256i pairs = _mm256_set1_epi32(0x01400140);
-    const __m256i quads = _mm256_set1_epi32(0x00011000);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
     const __m256i under = _mm256_set1_epi8('_');
     const __m256i eight = _mm256_set1_epi8(8);
     apr_size_t pos = 0;
 
     for (; pos + 32 <= end; pos += 32, o += 24) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + pos));
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
-        __m256i bad = _mm256_and_si256(
-            _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, nibble)),
-            _mm256_shuffle_epi8(lut_hi, hi));
-        __m256i v;
+        __m256i c = MS_LOAD32(s + pos), hi;
+        __m256i bad = ms_simd_bad32(c, lut_lo, lut_hi, &hi);
 
         if (!_mm256_testz_si256(bad, bad))
             break;
         hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(c, under),
                                                   eight));
-        v = _mm256_add_epi8(c, _mm256_shuffle_epi8(offset, hi));
-        v = _mm256_madd_epi16(_mm256_maddubs_epi16(v, pairs), quads);
-        v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), join);
-        _mm256_storeu_si256((__m256i *)(void *)o, v);
+        MS_STORE32(o, ms_b64_pack32(_mm256_add_epi8(
+            c, _mm256_shuffle_epi8(offset, hi))));
     }
     return pos;
-}
-
-/* The vector part of a decode: the characters it consumed. */
-static apr_size_t decode_blocks(const unsigned char *s, apr_size_t end,
-                                unsigned char *buf)
-{
-    apr_size_t at;
-
-    switch (end >= 16 ? ms_simd_level() : 0) {
-    case 2:
-        at = decode_blocks_avx2(s, end, buf);
-        return at + decode_blocks_ssse3(s + at, end - at, buf + at / 4 * 3);
-    case 1:
-        return decode_blocks_ssse3(s, end, buf);
-    default:
-        return 0;
-    }
 }
 #endif
 
@@ -199,8 +153,9 @@ apr_status_t ms_base64url_decode(const char *in, apr_size_t len, apr_pool_t *p,
         return APR_EINVAL;
     /* +8: room for the 4-, 16- or 32-byte stores of 3, 12 or 24 bytes */
     o = buf = apr_palloc(p, len / 4 * 3 + 8);
-#ifdef MS_B64URL_SIMD
-    pos = decode_blocks(s, full, buf);
+#ifdef MS_SIMD
+    pos = ms_simd_decode(s, full, buf, 12, decode_blocks_avx2,
+                         decode_blocks_ssse3);
     o += pos / 4 * 3;
 #endif
     /* two groups a turn, the bad-byte bits checked once at the end */

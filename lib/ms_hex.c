@@ -1,13 +1,8 @@
 /* Hex decoding and encoding (see ms_hex.h). */
 #include <string.h>
 
-#include "ms_base64.h"
 #include "ms_hex.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define MS_HEX_SIMD 1
-#include <immintrin.h>
-#endif
+#include "ms_simd.h"
 
 /* Hex digit values, either case, as the high and the low half of a byte;
  * 0x100 marks anything else, so a pair is two lookups OR-ed together.
@@ -36,15 +31,15 @@ static const char hex_pairs[2 * 256 + 1] =
     HEX_ROW("a") HEX_ROW("b") HEX_ROW("c") HEX_ROW("d") HEX_ROW("e")
     HEX_ROW("f");
 
-#ifdef MS_HEX_SIMD
+#ifdef MS_SIMD
 /* The vector decoders take the leading blocks of x[0..end) that are all
  * hex digits, 1 byte out for every 2 characters, and return the characters
  * consumed; the scalar loop finds the bad byte in the block they stopped
- * at. Nibble classes: LUT_HI gives each high nibble a bit (nibbles other
- * than 3, 4 and 6 a bit every low nibble rejects), LUT_LO the bits a low
- * nibble is invalid for. The value is the byte plus an offset chosen by
- * its high nibble; maddubs then makes hi * 16 + lo of each pair and a
- * saturating pack (no value exceeds 255) narrows the pairs to bytes. */
+ * at. Nibble classes as in ms_simd_bad16 (high nibbles other than 3, 4
+ * and 6 have a class every low nibble rejects). The value is the byte
+ * plus an offset chosen by its high nibble; maddubs then makes hi * 16 + lo
+ * of each pair and a saturating pack (no value exceeds 255) narrows the
+ * pairs to bytes. */
 #define HEX_LUT_LO 0x05, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x05, \
                    0x05, 0x05, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07
 #define HEX_LUT_HI 0x01, 0x01, 0x01, 0x02, 0x04, 0x01, 0x04, 0x01, \
@@ -60,19 +55,12 @@ static apr_size_t decode_blocks_ssse3(const unsigned char *x, apr_size_t end,
     const __m128i lut_hi = _mm_setr_epi8(HEX_LUT_HI);
     const __m128i offset = _mm_setr_epi8(HEX_OFFSET);
     const __m128i pairs = _mm_set1_epi16(0x0110);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
     apr_size_t pos = 0;
 
     for (; pos + 16 <= end; pos += 16, o += 8) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(x + pos));
-        __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
-        __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo,
-                                                     _mm_and_si128(c, nibble)),
-                                    _mm_shuffle_epi8(lut_hi, hi));
-        __m128i v;
+        __m128i c = MS_LOAD16(x + pos), hi, v;
 
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128()))
-            != 0xFFFF)
+        if (!ms_simd_good16(ms_simd_bad16(c, lut_lo, lut_hi, &hi)))
             break;
         v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, hi));
         v = _mm_maddubs_epi16(v, pairs);
@@ -91,23 +79,18 @@ static apr_size_t decode_blocks_avx2(const unsigned char *x, apr_size_t end,
     const __m256i lut_hi = _mm256_setr_epi8(HEX_LUT_HI, HEX_LUT_HI);
     const __m256i offset = _mm256_setr_epi8(HEX_OFFSET, HEX_OFFSET);
     const __m256i pairs = _mm256_set1_epi16(0x0110);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
     apr_size_t pos = 0;
 
     for (; pos + 32 <= end; pos += 32, o += 16) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(x + pos));
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
-        __m256i bad = _mm256_and_si256(
-            _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, nibble)),
-            _mm256_shuffle_epi8(lut_hi, hi));
-        __m256i v;
+        __m256i c = MS_LOAD32(x + pos), hi, v;
+        __m256i bad = ms_simd_bad32(c, lut_lo, lut_hi, &hi);
 
         if (!_mm256_testz_si256(bad, bad))
             break;
         v = _mm256_add_epi8(c, _mm256_shuffle_epi8(offset, hi));
         v = _mm256_maddubs_epi16(v, pairs);
         v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
-        _mm_storeu_si128((__m128i *)(void *)o, _mm256_castsi256_si128(v));
+        MS_STORE16(o, _mm256_castsi256_si128(v));
     }
     return pos;
 }
@@ -126,14 +109,12 @@ static APR_INLINE void enc_block16(const unsigned char *s, char *o,
                                    __m128i table)
 {
     const __m128i nibble = _mm_set1_epi8(0x0F);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = MS_LOAD16(s);
     __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
     __m128i lo = _mm_and_si128(b, nibble);
 
-    _mm_storeu_si128((__m128i *)(void *)o,
-                     _mm_shuffle_epi8(table, _mm_unpacklo_epi8(hi, lo)));
-    _mm_storeu_si128((__m128i *)(void *)(o + 16),
-                     _mm_shuffle_epi8(table, _mm_unpackhi_epi8(hi, lo)));
+    MS_STORE16(o, _mm_shuffle_epi8(table, _mm_unpacklo_epi8(hi, lo)));
+    MS_STORE16(o + 16, _mm_shuffle_epi8(table, _mm_unpackhi_epi8(hi, lo)));
 }
 
 /* len >= 16: 16 bytes a turn. */
@@ -158,17 +139,13 @@ static APR_INLINE void enc_block32(const unsigned char *s, char *o,
                                    __m256i table)
 {
     const __m256i nibble = _mm256_set1_epi8(0x0F);
-    __m256i b = _mm256_permute4x64_epi64(
-        _mm256_loadu_si256((const __m256i *)(const void *)s), 0xD8);
+    __m256i b = _mm256_permute4x64_epi64(MS_LOAD32(s), 0xD8);
     __m256i hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), nibble);
     __m256i lo = _mm256_and_si256(b, nibble);
 
-    _mm256_storeu_si256((__m256i *)(void *)o,
-                        _mm256_shuffle_epi8(table,
-                                            _mm256_unpacklo_epi8(hi, lo)));
-    _mm256_storeu_si256((__m256i *)(void *)(o + 32),
-                        _mm256_shuffle_epi8(table,
-                                            _mm256_unpackhi_epi8(hi, lo)));
+    MS_STORE32(o, _mm256_shuffle_epi8(table, _mm256_unpacklo_epi8(hi, lo)));
+    MS_STORE32(o + 32,
+               _mm256_shuffle_epi8(table, _mm256_unpackhi_epi8(hi, lo)));
 }
 
 /* len >= 32: 32 bytes a turn. */
@@ -193,21 +170,11 @@ int ms_hex_decode(const char *x, apr_size_t xlen, unsigned char *out)
 
     if (xlen % 2 != 0)
         return 0;
-#ifdef MS_HEX_SIMD
-    if (xlen >= 16) {
-        apr_size_t at = 0;
+#ifdef MS_SIMD
+    {
+        apr_size_t at = ms_simd_decode(u, xlen, out, 8, decode_blocks_avx2,
+                                       decode_blocks_ssse3);
 
-        switch (ms_simd_level()) {
-        case 2:
-            at = decode_blocks_avx2(u, xlen, out);
-            at += decode_blocks_ssse3(u + at, xlen - at, out + at / 2);
-            break;
-        case 1:
-            at = decode_blocks_ssse3(u, xlen, out);
-            break;
-        default:
-            break;
-        }
         u += at;
         out += at / 2;
     }
@@ -224,7 +191,7 @@ void ms_hex_encode_lower(const unsigned char *in, apr_size_t len, char *out)
 {
     apr_size_t k;
 
-#ifdef MS_HEX_SIMD
+#ifdef MS_SIMD
     if (len >= 16) {
         int level = ms_simd_level();
 
