@@ -42,6 +42,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(ms_store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ms_store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(fixups, NULL, before_headers, APR_HOOK_REALLY_LAST);
+    ap_hook_create_request(ms_filter_create_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(ms_filter_insert, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(ms_filter_insert, NULL, NULL, APR_HOOK_MIDDLE);
     ms_filter_register(p);

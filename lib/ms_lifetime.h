@@ -17,11 +17,13 @@ typedef struct ms_lifetime_policy {
 typedef enum {
     MS_LIFETIME_OK = 0,
     MS_LIFETIME_IDLE,             /* not seen for the idle timeout */
-    MS_LIFETIME_MAX               /* issued longer ago than the maximum */
+    MS_LIFETIME_MAX,              /* issued longer ago than the maximum */
+    MS_LIFETIME_UNKNOWN           /* a limit applies, its start time is unknown */
 } ms_lifetime_status;
 
 /* Has a session issued and last seen at these times run out as of now?
- * issued or seen 0: that time is unknown and its limit is not checked. */
+ * issued or seen 0: that time is unknown; where its limit applies the
+ * session is not trusted (MS_LIFETIME_UNKNOWN), whatever its expiry says. */
 ms_lifetime_status ms_lifetime_check(const ms_lifetime_policy *pol,
                                      apr_time_t issued, apr_time_t seen,
                                      apr_time_t now);
@@ -35,12 +37,10 @@ int ms_lifetime_touch_due(const ms_lifetime_policy *pol, apr_time_t seen,
                           apr_time_t now);
 
 /* The expiry of a session saved now for lifetime seconds: never after
- * issued + max_lifetime; with idle_in_expiry (formats that carry no
- * last-seen time), never after now + idle either. */
+ * issued + max_lifetime. */
 apr_time_t ms_lifetime_expires(const ms_lifetime_policy *pol,
                                apr_time_t issued, apr_time_t now,
-                               apr_int64_t lifetime, int idle_in_expiry);
-
+                               apr_int64_t lifetime);
 const char *ms_lifetime_status_str(ms_lifetime_status st);
 
 #endif

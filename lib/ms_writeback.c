@@ -27,6 +27,23 @@ int ms_writeback_kind(const char *name)
     return MS_WB_UNKNOWN;
 }
 
+int ms_writeback_lookalike(const char *name)
+{
+    const char *want = MS_WB_PREFIX;
+
+    if (!name) {
+        return 0;
+    }
+    for (; *want; want++, name++) {
+        int same = *want == '-' ? (*name == '-' || *name == '_')
+                                : apr_tolower(*name) == apr_tolower(*want);
+        if (!same) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 ms_writeback *ms_writeback_make(apr_pool_t *p)
 {
     ms_writeback *wb = apr_pcalloc(p, sizeof(*wb));
@@ -104,12 +121,10 @@ static const char *pct_decode(const char *src, apr_size_t len, apr_size_t max,
     return NULL;
 }
 
+/* An empty key is a key like any other (Marten allows session[""]). */
 static const char *parse_key(const char *s, apr_size_t len, apr_pool_t *p,
                              const char **key)
 {
-    if (len == 0) {
-        return "empty key";
-    }
     return pct_decode(s, len, MS_WB_MAX_KEY, p, key);
 }
 
@@ -135,12 +150,18 @@ static const char *add_sets(ms_writeback *wb, char *cursor, apr_pool_t *p)
     return NULL;
 }
 
+/* An empty value names the empty key; an empty item among others is a
+ * stray comma, refused like any other malformed list. */
 static const char *add_deletes(ms_writeback *wb, char *cursor, apr_pool_t *p)
 {
     char *item;
     const char *err, *key;
+    int many = strchr(cursor, ',') != NULL;
 
     while ((item = next_item(&cursor)) != NULL) {
+        if (many && !*item) {
+            return "empty item in a Delete list";
+        }
         if ((err = parse_key(item, strlen(item), p, &key))) {
             return err;
         }

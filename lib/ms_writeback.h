@@ -38,6 +38,10 @@ typedef struct ms_writeback {
     int browser_close;            /* -1: not asked, else 0 or 1 */
 } ms_writeback;
 
+/* Does a header name read as ours with '_' for any '-' (any case)? httpd
+ * turns both into the same CGI variable, and proxies may pass either. */
+int ms_writeback_lookalike(const char *header_name);
+
 /* The kind named by a full header name (case-insensitive), MS_WB_UNKNOWN for
  * other X-Marten-Session-* names; -1 if the name lacks the prefix. */
 int ms_writeback_kind(const char *header_name);

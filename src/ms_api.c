@@ -44,7 +44,7 @@ static apr_status_t marten_session_set(request_rec *r, const char *key, const ch
     if (!ms) {
         return APR_ENOTIMPL;
     }
-    if (!key || !*key || !value) {
+    if (!key || !value) {        /* "" is a key like any other */
         return APR_EINVAL;
     }
     t = ms_session_load(ms, r);
@@ -60,7 +60,7 @@ static apr_status_t marten_session_set(request_rec *r, const char *key, const ch
         }
         return APR_ENOSPC;
     }
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
     return APR_SUCCESS;
 }
 
@@ -75,7 +75,7 @@ static apr_status_t marten_session_delete(request_rec *r, const char *key)
         return APR_EINVAL;
     }
     apr_table_unset(ms_session_load(ms, r), key);
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
     return APR_SUCCESS;
 }
 
@@ -120,7 +120,7 @@ static apr_status_t marten_session_set_expires_in(request_rec *r, apr_int64_t se
         ms->expires_in = previous;
         return APR_ENOSPC;
     }
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
     return APR_SUCCESS;
 }
 
@@ -133,7 +133,7 @@ static apr_status_t marten_session_set_expires_at_browser_close(request_rec *r, 
     }
     ms_session_load(ms, r);
     ms->browser_close = on ? 1 : 0;
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
     return APR_SUCCESS;
 }
 

@@ -1,7 +1,10 @@
 /* Require marten-session KEY [VALUE ...]
  *
  * The session is loaded when the first Require line is checked (lazily, and
- * shared with the rest of the request: ms_session_for + ms_session_load).
+ * shared with the rest of the request: ms_session_for + ms_session_load),
+ * but only ever under this location's cookie name: after an internal
+ * redirect from a location with another cookie, this location's own cookie
+ * is read for the check (ms_session_read_as).
  *
  *   the session has KEY (with one of the VALUEs)   AUTHZ_GRANTED
  *   it has KEY with another value                   AUTHZ_DENIED (403)
@@ -99,7 +102,7 @@ static authz_status check_require(request_rec *r, const char *line,
                                   const void *parsed)
 {
     const ms_authz_rule *rule = parsed;
-    ms_session *ms = ms_session_for(r);
+    ms_session *ms = ms_session_read_as(r);
     const char *value;
 
     (void)line;

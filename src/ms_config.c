@@ -163,23 +163,28 @@ static int prefix_problem(const section_note *n, apr_pool_t *p, server_rec *s)
     return 1;
 }
 
-/* Marten's format carries one time, the expiry: the idle deadline fits in
- * it, the session's start does not. Server-side stores keep both times in
- * their payload, whatever the cookie format. */
+/* Marten's format carries one time, the expiry: neither the session's
+ * start nor its last request, and a cookie written elsewhere (another
+ * location, a Marten app with the key) could claim any expiry. Server-side
+ * stores keep both times beside the session, whatever the cookie format;
+ * the cookie store, named or by default, does not. */
 static int lifetime_problem(const section_note *n, apr_pool_t *p, server_rec *s)
 {
     const ms_dir_conf *d = ms_config_merge_dir(
         p, ap_get_module_config(n->server->lookup_defaults,
                                 &marten_session_module), (void *)n->dir);
+    const char *limit = ms_dir_max_lifetime(d) > 0 ? "MartenSessionMaxLifetime"
+                      : ms_dir_idle_timeout(d) > 0 ? "MartenSessionIdleTimeout"
+                      : NULL;
 
-    if (ms_dir_max_lifetime(d) == 0 || ms_dir_format(d) == MS_FORMAT_SEALED
-        || ms_server_conf_get(n->server)->store) {
+    if (!limit || ms_dir_format(d) == MS_FORMAT_SEALED
+        || ms_store_keeps_times(ms_server_conf_get(n->server))) {
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                 "MS00306: MartenSessionMaxLifetime (%s:%u) needs "
-                 "MartenSessionCookieFormat sealed with the cookie store: a "
-                 "Marten cookie cannot carry the time the session began",
+                 "MS00306: %s (%s:%u) needs MartenSessionCookieFormat sealed "
+                 "with the cookie store: a Marten cookie carries neither the "
+                 "time the session began nor when it was last seen", limit,
                  n->file, n->line);
     return 1;
 }

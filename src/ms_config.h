@@ -106,4 +106,18 @@ static APR_INLINE apr_int64_t ms_dir_touch_interval(const ms_dir_conf *d)
 static APR_INLINE int ms_dir_chunks(const ms_dir_conf *d)
 { return d->chunks == MS_UNSET ? 1 : d->chunks; }
 
+/* Do two configurations read the same session cookie? */
+static APR_INLINE int ms_dir_same_cookie(const ms_dir_conf *a, const ms_dir_conf *b)
+{
+    return a == b || (!strcmp(ms_dir_cookie_name(a), ms_dir_cookie_name(b))
+                      && ms_dir_chunks(a) == ms_dir_chunks(b));
+}
+
+/* Do their idle timeout or maximum lifetime differ? */
+static APR_INLINE int ms_dir_limits_differ(const ms_dir_conf *a, const ms_dir_conf *b)
+{
+    return a != b && (ms_dir_idle_timeout(a) != ms_dir_idle_timeout(b)
+                      || ms_dir_max_lifetime(a) != ms_dir_max_lifetime(b));
+}
+
 #endif

@@ -32,6 +32,8 @@ static request_rec *client_request(request_rec *r)
     }
 }
 
+static void hold_to_limits(ms_session *ms, const ms_dir_conf *d, request_rec *r);
+
 ms_session *ms_session_existing(request_rec *r)
 {
     return ap_get_module_config(client_request(r)->request_config,
@@ -58,7 +60,27 @@ ms_session *ms_session_for(request_rec *r)
         ms->browser_close = MS_UNSET;
         ap_set_module_config(top->request_config, &marten_session_module, ms);
     }
+    else if (ms->loaded && ms_dir_limits_differ(ms->conf, d)) {
+        hold_to_limits(ms, d, r);
+    }
     return ms;
+}
+
+ms_session *ms_session_read_as(request_rec *r)
+{
+    const ms_dir_conf *d = ms_dir_conf_get(r);
+    ms_session *ms = ms_session_for(r), *own;
+
+    if (!ms || ms_dir_same_cookie(ms->conf, d)) {
+        return ms;
+    }
+    /* Read, never saved: the request's session stays the one it has. */
+    own = apr_pcalloc(r->pool, sizeof(*own));
+    own->pool = r->pool;
+    own->conf = d;
+    own->browser_close = MS_UNSET;
+    ms_session_load(own, r);
+    return own;
 }
 
 typedef struct cookie_search {
@@ -146,30 +168,20 @@ static int times_wanted(const ms_dir_conf *d)
 }
 
 /* Load through the store; *issued and *seen are the authenticated times
- * (0 when unknown). */
+ * (0 when unknown: a Marten cookie carries neither). */
 static apr_status_t load_payload(ms_session *ms, request_rec *r,
                                  const char **payload, apr_time_t *expires,
                                  apr_time_t *issued, apr_time_t *seen)
 {
     const ms_server_conf *sc = ms_server_conf_get(r->server);
     const marten_session_store *store = ms_store_of(sc);
-    apr_int64_t idle = ms_dir_idle_timeout(ms->conf);
     apr_status_t rv;
     int sealed = 0;
 
     *issued = *seen = 0;
     if (store == &ms_store_cookie) {
-        rv = ms_cookie_open(r, ms->key_in, payload, expires, issued, seen,
-                            &sealed);
-        if (rv == APR_SUCCESS && !sealed && idle > 0 && *expires) {
-            /* A Marten cookie carries the idle deadline as its expiry
-             * (ms_session_finish), so it was last seen idle before. */
-            *seen = *expires - apr_time_from_sec(idle);
-            if (*seen < 0) {
-                *seen = 0;
-            }
-        }
-        return rv;
+        return ms_cookie_open(r, ms->key_in, payload, expires, issued, seen,
+                              &sealed);
     }
     rv = store->load(ms_store_instance_of(sc), r, ms->key_in, payload, expires);
     if (rv == APR_SUCCESS
@@ -177,6 +189,29 @@ static apr_status_t load_payload(ms_session *ms, request_rec *r,
         return APR_NOTFOUND;
     }
     return rv;
+}
+
+/* A loaded session also answers to the limits of every later location of
+ * the request (an internal redirect, a sub-request): a limit holds whatever
+ * route led to it. One that fails them is dropped, as if its cookie had
+ * been refused. A new session, or one about to get a new key, begins now. */
+static void hold_to_limits(ms_session *ms, const ms_dir_conf *d, request_rec *r)
+{
+    ms_lifetime_policy pol = policy_of(d);
+    ms_lifetime_status ls;
+
+    if (!ms->key_in || ms->key_rejected || ms->new_key || ms->store_failed) {
+        return;
+    }
+    ls = ms_lifetime_check(&pol, ms->issued, ms->seen, apr_time_now());
+    if (ls == MS_LIFETIME_OK) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "MS00104: session ended: %s", ms_lifetime_status_str(ls));
+    apr_table_clear(ms->data);       /* the same table: others may hold it */
+    ms->loaded_json = NULL;
+    ms->key_rejected = 1;
 }
 
 apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
@@ -248,6 +283,9 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
         ms->loaded_expires = expires;
         ms->issued = issued;
         ms->seen = seen;
+        if (ms_dir_limits_differ(ms->conf, ms_dir_conf_get(r))) {
+            hold_to_limits(ms, ms_dir_conf_get(r), r);
+        }
     }
     return ms->data;
 }
@@ -260,24 +298,49 @@ const char *ms_session_json(const ms_session *ms, apr_pool_t *p)
     return ms_table_to_json(ms->data, p, NULL);
 }
 
-void ms_session_mark_modified(ms_session *ms)
+/* The Set-Cookie (or the store's save) has gone with the response headers:
+ * say so, once, rather than drop a change without a word. */
+static void log_late_change(ms_session *ms, request_rec *r)
+{
+    if (!ms->late_change_logged) {
+        ms->late_change_logged = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "MS00205: the session changed after the response headers "
+                      "of %s were sent; the change is not saved", r->uri);
+    }
+}
+
+void ms_session_mark_modified(ms_session *ms, request_rec *r)
 {
     ms->accessed = 1;
     ms->modified = 1;
+    if (ms->saved) {
+        log_late_change(ms, r);
+    }
+}
+
+void ms_session_too_late(ms_session *ms, request_rec *r)
+{
+    if (!ms->saved) {
+        ms->saved = 1;
+        if (ms->modified) {
+            log_late_change(ms, r);
+        }
+    }
 }
 
 void ms_session_flush(ms_session *ms, request_rec *r)
 {
     apr_table_clear(ms_session_load(ms, r));
     ms->new_key = 1;
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
 }
 
 void ms_session_cycle(ms_session *ms, request_rec *r)
 {
     ms_session_load(ms, r);
     ms->new_key = 1;
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
 }
 
 /* Marten's rule: a 500 saves nothing. An ErrorDocument served for a 500
@@ -448,11 +511,9 @@ static apr_time_t save_expiry(const ms_session *ms, request_rec *r,
     ms_lifetime_policy pol = policy_of(ms->conf);
     apr_int64_t lifetime = ms->expires_in > 0 ? ms->expires_in
                                               : ms_dir_max_age(ms->conf);
-    /* Marten's format has no last-seen time: its expiry is the idle limit */
-    int idle_in_expiry = is_cookie_store(r)
-                         && ms_dir_format(ms->conf) == MS_FORMAT_MARTEN;
 
-    return ms_lifetime_expires(&pol, issued, now, lifetime, idle_in_expiry);
+    (void)r;
+    return ms_lifetime_expires(&pol, issued, now, lifetime);
 }
 
 /* At most how long the session's JSON can be: every byte escaped as
@@ -541,10 +602,13 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     apr_status_t rv;
     int key_known, old_key_valid, touch = 0;
 
-    if (ms->saved || !ms->loaded) {
-        return;                       /* saved already, or never touched */
+    if (ms->saved) {
+        return;
     }
-    ms->saved = 1;
+    ms->saved = 1;                    /* the response is answered, touched or not */
+    if (!ms->loaded) {
+        return;
+    }
     if (ms->accessed) {
         apr_table_mergen(r->headers_out, "Vary", "Cookie");
     }
@@ -590,8 +654,7 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     /* a new session, or a new key after a login, starts the lifetime */
     issued = (key && ms->issued) ? ms->issued : now;
     expires = save_expiry(ms, r, issued, now);
-    if (touch && ms->loaded_expires && ms->loaded_expires < expires
-        && !(is_cookie_store(r) && ms_dir_format(ms->conf) == MS_FORMAT_MARTEN)) {
+    if (touch && ms->loaded_expires && ms->loaded_expires < expires) {
         expires = ms->loaded_expires;  /* a touch moves only the idle clock */
     }
     if (!payload) {                 /* not written by table_changed already */

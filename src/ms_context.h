@@ -25,11 +25,18 @@ typedef struct ms_session {
     unsigned key_rejected : 1;    /* client sent a key the store did not know */
     unsigned store_failed : 1;    /* the store could not answer */
     unsigned saved : 1;
+    unsigned late_change_logged : 1;  /* MS00205 said once */
 } ms_session;
 
 /* The session for r, or NULL when sessions are off for r. Creates the
  * (empty, unloaded) context on first call; decodes nothing. */
 ms_session *ms_session_for(request_rec *r);
+
+/* The session Require marten-session judges for r: the request's own when
+ * it was read under r's cookie name, else one read (never saved) under r's
+ * configuration, so a cookie of another location grants nothing here.
+ * NULL when sessions are off for r. */
+ms_session *ms_session_read_as(request_rec *r);
 
 /* The session for r if one was already created, else NULL. */
 ms_session *ms_session_existing(request_rec *r);
@@ -41,8 +48,9 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r);
  * the store gave is reused while nothing can have changed it. */
 const char *ms_session_json(const ms_session *ms, apr_pool_t *p);
 
-/* Mutations through the API or write-back headers. */
-void ms_session_mark_modified(ms_session *ms);
+/* Mutations through the API or write-back headers. A change after the
+ * session was saved is logged (MS00205, once) and is not saved. */
+void ms_session_mark_modified(ms_session *ms, request_rec *r);
 void ms_session_flush(ms_session *ms, request_rec *r);
 void ms_session_cycle(ms_session *ms, request_rec *r);
 
@@ -51,6 +59,11 @@ void ms_session_cycle(ms_session *ms, request_rec *r);
  * would not and what is given, an MS00202 error with the size and the limit
  * ends with what (what was done instead). */
 int ms_session_fits(ms_session *ms, request_rec *r, const char *what);
+
+/* The response of r went out without the session (its headers were sent
+ * before the session was first touched, by a sub-request): no save; a
+ * change is logged (MS00205). */
+void ms_session_too_late(ms_session *ms, request_rec *r);
 
 /* Called once per client request when the response starts: Vary, store
  * save or destroy, and the Set-Cookie header. r is the final request. */

@@ -9,4 +9,8 @@
 void ms_filter_register(apr_pool_t *p);
 void ms_filter_insert(request_rec *r);
 
+/* create_request hook: a request left by an internal redirect hands over
+ * its write-back headers (ms_headers_take) before the next one begins. */
+int ms_filter_create_request(request_rec *r);
+
 #endif

@@ -82,7 +82,7 @@ static void apply(ms_session *ms, request_rec *r, const ms_writeback *wb)
     if (wb->browser_close >= 0) {
         ms->browser_close = wb->browser_close;
     }
-    ms_session_mark_modified(ms);
+    ms_session_mark_modified(ms, r);
 }
 
 static int copy_back(void *baton, const char *key, const char *value)
@@ -111,52 +111,52 @@ static void apply_if_fits(ms_session *ms, request_rec *r, const ms_writeback *wb
     ms->data = before;
 }
 
-void ms_headers_apply(request_rec *r)
+void ms_headers_take(request_rec *x)
 {
-    const ms_dir_conf *d = ms_dir_conf_get(r);
-    int accept = ms_dir_enabled(d) && ms_dir_headers(d);
+    const ms_dir_conf *d = ms_dir_conf_get(x);
+    int trusted = ms_dir_enabled(d) && ms_dir_headers(d);
     collect c;
-    request_rec *x;
     ms_session *ms;
 
-    c.pool = r->pool;
+    c.pool = x->pool;
     c.names = NULL;
-    c.wb = accept ? ms_writeback_make(r->pool) : NULL;
+    c.wb = trusted ? ms_writeback_make(x->pool) : NULL;
     c.error = c.error_header = NULL;
 
-    /* A CGI "Location: /path" without Status is an internal redirect: its
-     * headers stay on the earlier request, so read those too, oldest first. */
-    for (x = r; x->prev; x = x->prev) {
-    }
-    for (;;) {
-        collect_table(&c, x->headers_out);
-        collect_table(&c, x->err_headers_out);
-        if (x == r || !x->next) {
-            break;
-        }
-        x = x->next;
-    }
+    /* err_headers_out is shared along an internal redirect chain; by the
+     * time x's are read, those of the requests before it are gone. */
+    collect_table(&c, x->headers_out);
+    collect_table(&c, x->err_headers_out);
     if (!c.wb || c.wb->count == 0) {
         return;
     }
     if (c.error) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "MS00401: %s: %s; no write-back header of this response "
-                      "was applied", c.error_header, c.error);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, x,
+                      "MS00401: %s: %s; no write-back header of the response "
+                      "for %s was applied", c.error_header, c.error, x->uri);
         return;
     }
-    if ((ms = ms_session_for(r)) != NULL) {
-        apply_if_fits(ms, r, c.wb);
+    if ((ms = ms_session_for(x)) != NULL) {
+        apply_if_fits(ms, x, c.wb);
     }
+}
+
+static int strip_lookalike(void *baton, const char *key, const char *value)
+{
+    (void)value;
+    if (ms_writeback_lookalike(key)) {
+        *(const char **)apr_array_push(baton) = key;
+    }
+    return 1;
 }
 
 void ms_headers_strip_request(request_rec *r)
 {
-    collect c;
+    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
+    int i;
 
-    c.pool = r->pool;
-    c.names = NULL;
-    c.wb = NULL;
-    c.error = c.error_header = NULL;
-    collect_table(&c, r->headers_in);
+    apr_table_do(strip_lookalike, names, r->headers_in, NULL);
+    for (i = 0; i < names->nelts; i++) {
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(names, i, const char *));
+    }
 }

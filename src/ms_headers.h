@@ -5,13 +5,16 @@
 
 #include "ms_context.h"
 
-/* Remove every write-back header from r's responses (and those of the
- * requests it was internally redirected from) and, when r's configuration
- * accepts them and all of them parse, apply them to the session. */
-void ms_headers_apply(request_rec *r);
+/* Remove every write-back header that x's handler (or backend) emitted
+ * and, when x's own configuration accepts them (MartenSessionHeaders On)
+ * and all of them parse, apply them to the session. Called for each
+ * request of an internal redirect chain as it is left, for sub-requests
+ * and for the final request: the request that emitted a header is the one
+ * whose configuration judges it. */
+void ms_headers_take(request_rec *x);
 
 /* Remove write-back header names from the client's request, so that no
- * handler or backend can take them for ours. */
+ * handler or backend can take them for ours; '_' for '-' counts too. */
 void ms_headers_strip_request(request_rec *r);
 
 #endif

@@ -38,6 +38,11 @@ const marten_session_store *ms_store_of(const ms_server_conf *sc)
     return sc->store ? sc->store : &ms_store_cookie;
 }
 
+int ms_store_keeps_times(const ms_server_conf *sc)
+{
+    return ms_store_of(sc) != &ms_store_cookie;
+}
+
 marten_session_store_instance *ms_store_instance_of(const ms_server_conf *sc)
 {
     return sc->store ? sc->store_instance : NULL;

@@ -11,6 +11,11 @@ const char *ms_store_set(cmd_parms *cmd, void *dconf, int argc, char *const argv
 const marten_session_store *ms_store_of(const ms_server_conf *sc);
 marten_session_store_instance *ms_store_instance_of(const ms_server_conf *sc);
 
+/* Does the store of sc keep a session's start and last-seen times whatever
+ * the cookie format? The cookie store, named or by default, keeps them only
+ * in the sealed format. */
+int ms_store_keeps_times(const ms_server_conf *sc);
+
 /* Run each configured store's init (post_config) / child_init hook once per
  * distinct instance. */
 int ms_store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

@@ -386,18 +386,33 @@ START_TEST(touch_interval_defaults)
 }
 END_TEST
 
-START_TEST(expiry_capped_by_max_lifetime_and_idle)
+START_TEST(expiry_capped_by_max_lifetime)
 {
     ms_lifetime_policy pol = { 600, 3600, -1 }, none = { 0, 0, -1 };
 
-    ck_assert_int_eq(ms_lifetime_expires(&none, NOW, NOW, 1209600, 1),
+    ck_assert_int_eq(ms_lifetime_expires(&none, NOW, NOW, 1209600),
                      NOW + SEC(1209600));
-    ck_assert_int_eq(ms_lifetime_expires(&pol, NOW, NOW + SEC(100), 1209600, 0),
+    ck_assert_int_eq(ms_lifetime_expires(&pol, NOW, NOW + SEC(100), 1209600),
                      NOW + SEC(3600));
-    ck_assert_int_eq(ms_lifetime_expires(&pol, NOW, NOW + SEC(100), 1209600, 1),
-                     NOW + SEC(700));
-    ck_assert_int_eq(ms_lifetime_expires(&pol, NOW, NOW + SEC(100), 60, 1),
+    ck_assert_int_eq(ms_lifetime_expires(&pol, NOW, NOW + SEC(100), 60),
                      NOW + SEC(160));
+}
+END_TEST
+
+/* A Marten cookie or a store record without times: no limit can be counted
+ * from an unknown time, so where one applies the session is not trusted. */
+START_TEST(unknown_times_are_not_trusted_where_a_limit_applies)
+{
+    ms_lifetime_policy none = { 0, 0, -1 }, idle = { 600, 0, -1 },
+                       life = { 0, 3600, -1 };
+
+    ck_assert_int_eq(ms_lifetime_check(&none, 0, 0, NOW), MS_LIFETIME_OK);
+    ck_assert_int_eq(ms_lifetime_check(&idle, NOW, 0, NOW), MS_LIFETIME_UNKNOWN);
+    ck_assert_int_eq(ms_lifetime_check(&idle, 0, NOW, NOW), MS_LIFETIME_OK);
+    ck_assert_int_eq(ms_lifetime_check(&life, 0, NOW, NOW), MS_LIFETIME_UNKNOWN);
+    ck_assert_int_eq(ms_lifetime_check(&life, NOW, 0, NOW), MS_LIFETIME_OK);
+    ck_assert_str_eq(ms_lifetime_status_str(MS_LIFETIME_UNKNOWN),
+                     "no authenticated start or last-seen time to count a limit from");
 }
 END_TEST
 
@@ -426,7 +441,8 @@ Suite *codec_sealed_suite(void)
     tcase_add_test(tc, base64url_strict);
     tcase_add_test(tc, encoded_length_exact);
     tcase_add_test(tc, touch_interval_defaults);
-    tcase_add_test(tc, expiry_capped_by_max_lifetime_and_idle);
+    tcase_add_test(tc, expiry_capped_by_max_lifetime);
+    tcase_add_test(tc, unknown_times_are_not_trusted_where_a_limit_applies);
     suite_add_tcase(s, tc);
     return s;
 }

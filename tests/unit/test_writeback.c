@@ -65,7 +65,7 @@ END_TEST
 START_TEST(set_rejects_malformed)
 {
     static const char *const bad[] = {
-        "novalue", "=v", "k=%", "k=%4", "k=%zz", "k=a%00b", "%00=v",
+        "novalue", "k=%", "k=%4", "k=%zz", "k=a%00b", "%00=v",
         "k=two words", "k=tab\there", "k=\x01", "k=caf\xc3\xa9", "a=1,,b=2", "",
     };
     apr_size_t i;
@@ -114,7 +114,36 @@ START_TEST(delete_items)
     ck_assert_str_eq(APR_ARRAY_IDX(wb->deletes, 1, const char *), "b c");
     ck_assert_str_eq(APR_ARRAY_IDX(wb->deletes, 2, const char *), "d");
     ck_assert_ptr_nonnull(ms_writeback_add(wb, MS_WB_DELETE, "a,", pool));
+    ck_assert_ptr_nonnull(ms_writeback_add(wb, MS_WB_DELETE, "a,,b", pool));
     ck_assert_ptr_nonnull(ms_writeback_add(wb, MS_WB_DELETE, "x%00", pool));
+}
+END_TEST
+
+/* Marten allows session[""]: "=v" sets it, a lone empty Delete removes it. */
+START_TEST(empty_key)
+{
+    ms_writeback *wb = ms_writeback_make(pool);
+
+    ck_assert_ptr_null(ms_writeback_add(wb, MS_WB_SET, "=v, a=1", pool));
+    ck_assert_str_eq(set_at(wb, 0)->key, "");
+    ck_assert_str_eq(set_at(wb, 0)->value, "v");
+    ck_assert_ptr_null(ms_writeback_add(wb, MS_WB_DELETE, " ", pool));
+    ck_assert_int_eq(wb->deletes->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(wb->deletes, 0, const char *), "");
+}
+END_TEST
+
+/* Request headers that httpd would hand a CGI as HTTP_X_MARTEN_SESSION_*. */
+START_TEST(lookalike_names)
+{
+    ck_assert(ms_writeback_lookalike("X-Marten-Session-Set"));
+    ck_assert(ms_writeback_lookalike("x_marten_session_set"));
+    ck_assert(ms_writeback_lookalike("X_Marten-Session_Cycle_Key"));
+    ck_assert(ms_writeback_lookalike("X-MARTEN-SESSION-"));
+    ck_assert(!ms_writeback_lookalike("X-Marten-Sessio"));
+    ck_assert(!ms_writeback_lookalike("X.Marten-Session-Set"));
+    ck_assert(!ms_writeback_lookalike("X-Marten-Sessions-Set"));
+    ck_assert(!ms_writeback_lookalike(NULL));
 }
 END_TEST
 
@@ -166,6 +195,8 @@ Suite *writeback_suite(void)
     tcase_add_test(tc, set_rejects_malformed);
     tcase_add_test(tc, size_limits);
     tcase_add_test(tc, delete_items);
+    tcase_add_test(tc, empty_key);
+    tcase_add_test(tc, lookalike_names);
     tcase_add_test(tc, flags);
     tcase_add_test(tc, expires_in);
     suite_add_tcase(s, tc);
