@@ -28,8 +28,9 @@ static apr_status_t session_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     if (ms) {
         ms_session_finish(ms, f->r);
-        /* fixups set the notes; only a change since needs new ones */
-        if (ms_dir_env(ms->conf) && ms->modified) {
+        /* the access log's notes: with MartenSessionEnv the fixups set
+         * them, so only a change needs new ones; else whenever read */
+        if (ms->modified || !ms_dir_env(ms->conf)) {
             ms_env_refresh_notes(ms, f->r);
         }
     }
