@@ -495,7 +495,7 @@ const command_rec ms_config_directives[] = {
     AP_INIT_TAKE1("MartenSessionCookieSameSite", set_same_site, NULL, DIR_SCOPE,
                   "SameSite attribute: Lax, Strict, None or Off (default Lax)"),
     AP_INIT_FLAG("MartenSessionEnv", set_env, NULL, DIR_SCOPE,
-                 "export the session to CGI variables and notes (default Off)"),
+                 "export the session to CGI variables (default Off)"),
     AP_INIT_TAKE1("MartenSessionEnvPrefix", set_env_prefix, NULL, DIR_SCOPE,
                   "prefix of exported variables (default MARTEN_SESSION_)"),
     AP_INIT_FLAG("MartenSessionHeaders", set_headers, NULL, DIR_SCOPE,
