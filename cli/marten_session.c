@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <apr_general.h>
+#include <apr_escape.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_pools.h>
@@ -60,7 +61,9 @@ static void usage(FILE *out)
 "  %s decode [--key-file FILE] COOKIE\n"
 "      Print the session inside a session cookie value (first line: the\n"
 "      JSON), when it expires and which key verified it; or the exact reason\n"
-"      the cookie is not accepted.\n"
+"      the cookie is not accepted. A pasted NAME=VALUE pair, a URL-encoded\n"
+"      value or surrounding whitespace is recognised and noted on stderr;\n"
+"      a server-side store's session id is named as such.\n"
 "  %s encode [--key-file FILE] [--max-age SECONDS] [--format FORMAT] JSON\n"
 "      Print a session cookie value holding JSON (an object of strings),\n"
 "      expiring in SECONDS (default %d, as MartenSessionCookieMaxAge), in\n"
@@ -307,20 +310,89 @@ static int parse_options(int argc, char **argv, int allow_encode, options *o)
     return EXIT_OK;
 }
 
-/* The value of a cookie given on the command line or stdin: surrounding
- * whitespace (a trailing newline from a pipe) is not part of it. */
-static const char *trim(char *s)
+/* Is s a cookie name (an RFC 7230 token) n bytes long? */
+static int is_token(const char *s, apr_size_t n)
 {
-    apr_size_t len;
+    apr_size_t i;
 
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!apr_isalnum(c) && !strchr("!#$%&'*+-.^_`|~", c)) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+static void note(const char *what)
+{
+    fprintf(stderr, "%s: note: %s\n", prog, what);
+}
+
+/* What people paste instead of a bare cookie value, recognised and reduced
+ * to the value the module reads, with a note on stderr for each step.
+ * Neither format holds whitespace, '%', ';' or an '=' other than base64
+ * padding right before "--", so none of this can change a real value. A
+ * trailing newline from a pipe is expected and not noted. */
+static char *unwrap_value(char *s, int from_stdin, apr_pool_t *p)
+{
+    apr_size_t len = strlen(s), n;
+    char *eq, *semi;
+    int trimmed = 0;
+
+    if (from_stdin && len > 0 && s[len - 1] == '\n') {
+        s[--len] = '\0';
+        if (len > 0 && s[len - 1] == '\r') {
+            s[--len] = '\0';
+        }
+    }
     while (apr_isspace(*s)) {
         s++;
+        trimmed = 1;
     }
-    len = strlen(s);
-    while (len > 0 && apr_isspace(s[len - 1])) {
+    for (len = strlen(s); len > 0 && apr_isspace(s[len - 1]); trimmed = 1) {
         s[--len] = '\0';
     }
+    if (trimmed && *s) {
+        note("removed the whitespace around the value: a cookie value holds "
+             "none, so httpd would reject the cookie as sent");
+    }
+    eq = strchr(s, '=');
+    if (eq && eq[1] && eq[1] != '=' && eq[1] != '-' && is_token(s, eq - s)) {
+        note(apr_psprintf(p, "'%.*s=' is the cookie's name, not part of its "
+                          "value: reading what follows the '='",
+                          (int)(eq - s), s));
+        s = eq + 1;
+    }
+    if ((semi = strchr(s, ';')) != NULL) {
+        note("ignoring everything from the ';' on (cookie attributes or "
+             "other cookies)");
+        *semi = '\0';
+    }
+    n = strcspn(s, "%");
+    if (s[n] && apr_isxdigit(s[n + 1]) && apr_isxdigit(s[n + 2])) {
+        const char *plain = apr_punescape_url(p, s, NULL, NULL, 0);
+        if (plain) {
+            note("the value is URL-encoded (%XX): reading it decoded; sent "
+                 "encoded, the module would not accept it");
+            s = apr_pstrdup(p, plain);
+        }
+    }
     return s;
+}
+
+/* A server-side store's session id (stores/store_util.h: 32 lowercase hex
+ * characters), which holds no session data. */
+static int is_store_id(const char *s)
+{
+    apr_size_t i;
+
+    for (i = 0; i < 32; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+    return s[32] == '\0';
 }
 
 static void print_time(const char *label, apr_time_t t, apr_time_t now)
@@ -415,7 +487,14 @@ static int cmd_decode(int argc, char **argv, apr_pool_t *p)
     else {
         input = apr_pstrdup(p, o.arg);
     }
-    cookie = trim(input);
+    cookie = unwrap_value(input, strcmp(o.arg, "-") == 0, p);
+    if (is_store_id(cookie)) {
+        fprintf(stderr, "%s: not a cookie-store cookie: 32 hex characters are "
+                "the session id a server-side store (redis, socache, db) puts "
+                "in the cookie; the session itself is in the store, under that "
+                "id\n", prog);
+        return EXIT_INVALID;
+    }
     if ((rc = load_keys(o.key_file, p, &kr)) != EXIT_OK) {
         return rc;
     }

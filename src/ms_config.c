@@ -2,6 +2,7 @@
  * checked when read, so a mistake stops `apachectl -t` with a message that
  * names the directive, and nothing is parsed per request. */
 #include "ms_config.h"
+#include "ms_env_names.h"
 #include "ms_keys.h"
 #include "ms_store.h"
 
@@ -129,15 +130,24 @@ static void note_section(cmd_parms *cmd, const ms_dir_conf *d)
     n->line = cmd->directive ? cmd->directive->line_num : 0;
 }
 
+/* The settings a section's requests get from it and from its server's or
+ * virtual host's defaults (virtual hosts already hold the main server's,
+ * merged by httpd before the check). Enclosing sections are not merged:
+ * which ones enclose which depends on the request's path. */
+static const ms_dir_conf *merged(const section_note *n, apr_pool_t *p)
+{
+    return ms_config_merge_dir(
+        p, ap_get_module_config(n->server->lookup_defaults,
+                                &marten_session_module), (void *)n->dir);
+}
+
 /* Cookie name prefixes (RFC 6265bis 4.1.3): browsers drop a __Secure-
  * cookie without Secure, and a __Host- cookie without Secure, with a
  * Domain, or with a Path other than "/". Checked on the section merged over
  * its server's defaults, the settings the section's requests will get. */
 static int prefix_problem(const section_note *n, apr_pool_t *p, server_rec *s)
 {
-    const ms_dir_conf *d = ms_config_merge_dir(
-        p, ap_get_module_config(n->server->lookup_defaults,
-                                &marten_session_module), (void *)n->dir);
+    const ms_dir_conf *d = merged(n, p);
     const char *name = ms_dir_cookie_name(d), *why = NULL;
     int host = strncmp(name, "__Host-", 7) == 0;
 
@@ -170,9 +180,7 @@ static int prefix_problem(const section_note *n, apr_pool_t *p, server_rec *s)
  * the cookie store, named or by default, does not. */
 static int lifetime_problem(const section_note *n, apr_pool_t *p, server_rec *s)
 {
-    const ms_dir_conf *d = ms_config_merge_dir(
-        p, ap_get_module_config(n->server->lookup_defaults,
-                                &marten_session_module), (void *)n->dir);
+    const ms_dir_conf *d = merged(n, p);
     const char *limit = ms_dir_max_lifetime(d) > 0 ? "MartenSessionMaxLifetime"
                       : ms_dir_idle_timeout(d) > 0 ? "MartenSessionIdleTimeout"
                       : NULL;
@@ -185,6 +193,26 @@ static int lifetime_problem(const section_note *n, apr_pool_t *p, server_rec *s)
                  "MS00306: %s (%s:%u) needs MartenSessionCookieFormat sealed "
                  "with the cookie store: a Marten cookie carries neither the "
                  "time the session began nor when it was last seen", limit,
+                 n->file, n->line);
+    return 1;
+}
+
+/* Settings inherited from the server or virtual host count both ways: a
+ * section's None under a server-wide Secure On is fine, a section's Secure
+ * Off under a server-wide None is not. */
+static int same_site_problem(const section_note *n, apr_pool_t *p, server_rec *s)
+{
+    const ms_dir_conf *d = merged(n, p);
+
+    if (ms_dir_same_site(d) != MS_SAMESITE_NONE
+        || ms_dir_secure_mode(d) == MS_SECURE_ON) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                 "MS00304: MartenSessionCookieSameSite None (in effect at "
+                 "%s:%u) needs MartenSessionCookieSecure On there, in the "
+                 "section or inherited from its server or virtual host: "
+                 "browsers drop SameSite=None cookies that are not Secure",
                  n->file, n->line);
     return 1;
 }
@@ -210,14 +238,7 @@ int ms_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                                     : "(main)");
             failed = 1;
         }
-        if (n->dir->same_site == MS_SAMESITE_NONE && n->dir->secure != 1) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         "MS00304: MartenSessionCookieSameSite None (%s:%u) needs "
-                         "MartenSessionCookieSecure On in the same section: "
-                         "browsers drop SameSite=None cookies that are not Secure",
-                         n->file, n->line);
-            failed = 1;
-        }
+        failed |= same_site_problem(n, ptemp, s);
     }
     return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
@@ -404,6 +425,7 @@ static const char *set_env(cmd_parms *cmd, void *dconf, int on)
 static const char *set_env_prefix(cmd_parms *cmd, void *dconf, const char *v)
 {
     ms_dir_conf *d = dconf;
+    const ms_env_reserved *clash;
     const char *c;
 
     for (c = v; *c; c++) {
@@ -414,6 +436,16 @@ static const char *set_env_prefix(cmd_parms *cmd, void *dconf, const char *v)
     if (!*v || *c || !apr_isalpha(*v)) {
         return apr_psprintf(cmd->pool, "%s: '%s' must start with a letter and "
                             "hold only letters, digits and '_'", cmd->cmd->name, v);
+    }
+    if ((clash = ms_env_prefix_clash(v)) != NULL) {
+        return apr_psprintf(cmd->pool, "%s: '%s' could name a variable %s%s, "
+                            "which %s gives a meaning to: a session could then "
+                            "forge it (a session key is appended to the prefix, "
+                            "and the JSON variable is the prefix without its "
+                            "trailing '_'); choose a prefix of your own, such "
+                            "as the default %s", cmd->cmd->name, v, clash->name,
+                            clash->family ? "*" : "", clash->owner,
+                            MS_DEFAULT_ENV_PREFIX);
     }
     d->env_prefix = v;
     return NULL;
@@ -468,7 +500,7 @@ const command_rec ms_config_directives[] = {
     AP_INIT_TAKE1("MartenSessionCookieSameSite", set_same_site, NULL, DIR_SCOPE,
                   "SameSite attribute: Lax, Strict, None or Off (default Lax)"),
     AP_INIT_FLAG("MartenSessionEnv", set_env, NULL, DIR_SCOPE,
-                 "export the session to CGI variables and notes (default Off)"),
+                 "export the session to CGI variables (default Off)"),
     AP_INIT_TAKE1("MartenSessionEnvPrefix", set_env_prefix, NULL, DIR_SCOPE,
                   "prefix of exported variables (default MARTEN_SESSION_)"),
     AP_INIT_FLAG("MartenSessionHeaders", set_headers, NULL, DIR_SCOPE,

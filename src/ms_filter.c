@@ -58,8 +58,9 @@ static int has_data(apr_bucket_brigade *bb)
 static void finish(ms_session *ms, request_rec *r)
 {
     ms_session_finish(ms, r);
-    /* fixups set the notes; only a change since needs new ones */
-    if (ms_dir_env(ms->conf) && ms->modified) {
+    /* the access log's notes: with MartenSessionEnv the fixups set them,
+     * so only a change needs new ones; else whenever the session was read */
+    if (ms->loaded && (ms->modified || !ms_dir_env(ms->conf))) {
         ms_env_refresh_notes(ms, r);
     }
 }

@@ -2,6 +2,7 @@
  * time, so a short or unreadable key stops `apachectl -t`, and no key
  * derivation ever happens per request. Key bytes are never logged. */
 #include "ms_keys.h"
+#include "ms_key_checks.h"
 
 #include "apr_file_io.h"
 #include "apr_lib.h"
@@ -19,11 +20,26 @@ static const char *already_set(cmd_parms *cmd, const ms_server_conf *sc)
     return NULL;
 }
 
+/* A published key protects nothing: refused. A key of very low variety is
+ * only warned about, as a working site must not stop on an upgrade. */
 static const char *add_key(cmd_parms *cmd, ms_keyring *kr, const char *secret,
                            apr_size_t len, const char *where)
 {
     const char *error = NULL;
 
+    if (ms_key_is_sample(secret, len)) {
+        return apr_psprintf(cmd->pool, "%s: %s is an example key printed in "
+                            "the documentation, known to everyone: make your "
+                            "own with marten-session genkey", cmd->cmd->name,
+                            where);
+    }
+    if (ms_key_low_variety(secret, len)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "MS00312: %s: %s has very low variety (few different "
+                     "characters, or a short run repeated), so it is much "
+                     "easier to guess than its length suggests: make one "
+                     "with marten-session genkey", cmd->cmd->name, where);
+    }
     if (ms_keyring_add(kr, secret, len, &error) != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "%s: %s: %s", cmd->cmd->name, where,
                             error ? error : "the key cannot be used");
@@ -57,6 +73,33 @@ const char *ms_keys_set(cmd_parms *cmd, void *dconf, int argc, char *const argv[
     return NULL;
 }
 
+/* Anyone who can read the key file can forge sessions, anyone who can
+ * write it can plant a key. Warned, not refused: the fix is the admin's. */
+static void warn_if_exposed(cmd_parms *cmd, apr_file_t *f, const char *fname)
+{
+    apr_finfo_t fi;
+
+    if (apr_file_info_get(&fi, APR_FINFO_TYPE | APR_FINFO_PROT, f) != APR_SUCCESS) {
+        return;
+    }
+    if (fi.filetype != APR_REG) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "MS00311: %s: '%s' is not a regular file: keep the keys "
+                     "in a plain file that only root can read (chmod 600)",
+                     cmd->cmd->name, fname);
+    }
+    else if (fi.protection & (APR_GREAD | APR_GWRITE | APR_WREAD | APR_WWRITE)) {
+        int r = (fi.protection & (APR_GREAD | APR_WREAD)) != 0;
+        int w = (fi.protection & (APR_GWRITE | APR_WWRITE)) != 0;
+
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "MS00311: %s: '%s' is %s by its group or by others, who "
+                     "could then %s: chmod 600 it", cmd->cmd->name, fname,
+                     r && w ? "readable and writable" : r ? "readable" : "writable",
+                     r ? "forge sessions" : "plant a key of their own");
+    }
+}
+
 /* One key per line; blank lines and lines starting with '#' are skipped,
  * trailing CR/LF and spaces are not part of the key. */
 const char *ms_keys_set_file(cmd_parms *cmd, void *dconf, const char *path)
@@ -83,6 +126,7 @@ const char *ms_keys_set_file(cmd_parms *cmd, void *dconf, const char *path)
         return apr_psprintf(cmd->pool, "%s: cannot open '%s': %s", cmd->cmd->name,
                             fname, apr_strerror(rv, buf, sizeof(buf)));
     }
+    warn_if_exposed(cmd, f, fname);
     kr = ms_keyring_make(cmd->pool);
     while (!err && apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
         apr_size_t len = strlen(line);

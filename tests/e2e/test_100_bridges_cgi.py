@@ -41,11 +41,11 @@ MartenSessionSecretKey {key}
     MartenSessionEnvPrefix APP_SESS_
 </Location>
 <Location "/cgi-bin/env.py/s">
-    MartenSessionEnvPrefix S
+    MartenSessionEnvPrefix X
 </Location>
 <Location "/static-s.txt">
-    MartenSessionEnvPrefix S
-    Header always set X-Env-S "%{{S}}e"
+    MartenSessionEnvPrefix X
+    Header always set X-Env-S "%{{X}}e"
 </Location>
 RewriteEngine On
 RewriteRule "^/cgi-bin/env\\.py$" - [E=MARTEN_SESSION_rewritten:1]
@@ -305,16 +305,16 @@ def test_env_prefix_names_the_variables(srv):
 
 
 def test_env_prefix_without_underscore_and_the_empty_key(srv):
-    # Prefix "S": the JSON variable is "S", which the empty key would be
+    # Prefix "X": the JSON variable is "X", which the empty key would be
     # named too; the JSON is set last and wins, and is there once.
     pairs = [("", "empty"), ("x", "1")]
-    r, _ = cgi_env(srv, pairs, path_info="/s?only=S&raw=1")
+    r, _ = cgi_env(srv, pairs, path_info="/s?only=X&raw=1")
     lines = [l for l in r.body.decode().split("\n") if l]
-    ours = [l for l in lines if l.split("=", 1)[0] in ("S", "Sx")]
+    ours = [l for l in lines if l.split("=", 1)[0] in ("X", "Xx")]
     json_text = marten_codec.crystal_json_object(pairs).decode()
-    assert sorted(ours) == sorted(["S=" + json_text, "Sx=1"])
+    assert sorted(ours) == sorted(["X=" + json_text, "Xx=1"])
     # httpd merges a CGI's duplicate names; mod_headers reads the first of
-    # a name, so a second "S" behind the empty key's would show here
+    # a name, so a second "X" behind the empty key's would show here
     cookie = {"sessionid": marten_codec.encode(KEY, pairs)}
     r = srv.client().get("/static-s.txt", cookie=cookie)
     assert r.status == 200

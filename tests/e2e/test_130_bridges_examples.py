@@ -185,7 +185,7 @@ def test_login_py_and_the_access_log(srv):
     # (httpd escapes the non-ASCII bytes in log lines)
     line = wait_for_log(os.path.join(srv.path("logs"), "access.log"),
                         lambda l: "probe=login-example" in l)
-    assert " Zo\\xc3\\xab [" in line and '" 303 ' in line, line
+    assert ' "Zo\\xc3\\xab" [' in line and '" 303 ' in line, line
 
     r = c.get("/cgi/login.py")
     assert "Logged in as Zo\u00eb." in r.text

@@ -28,6 +28,7 @@ import pytest
 
 import httpd as H
 import marten_codec as mc
+from common import KEY
 
 STORE_MODULES = ("mod_marten_session_redis.so", "mod_marten_session_socache.so",
                  "mod_marten_session_dbd.so")
@@ -164,7 +165,11 @@ def test_install_into_destdir(ms_env, mvars, tmp_path):
     rc, out = h.check_config()
     assert rc == 0, out
     # ...and with its sample directives uncommented (the key inline)
+    # (its example key is public: refused until replaced)
     rc, out = h.check_config(load_line + uncomment_sample(conf))
+    assert rc != 0 and "example key" in out, out
+    rc, out = h.check_config(load_line + re.sub(
+        r"(MartenSessionSecretKey) \S+", r"\1 " + KEY, uncomment_sample(conf)))
     assert rc == 0, out
 
     # an existing .conf is the administrator's: kept on reinstall

@@ -20,5 +20,7 @@ Suite *codec_sealed_suite(void);
 Suite *chunks_suite(void);
 Suite *meta_suite(void);
 Suite *random_suite(void);
+Suite *env_names_suite(void);
+Suite *key_checks_suite(void);
 
 #endif
