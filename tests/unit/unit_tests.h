@@ -20,5 +20,6 @@ Suite *codec_sealed_suite(void);
 Suite *chunks_suite(void);
 Suite *meta_suite(void);
 Suite *random_suite(void);
+Suite *outage_suite(void);
 
 #endif
