@@ -27,6 +27,9 @@ const char *ms_store_set(cmd_parms *cmd, void *dconf, int argc, char *const argv
     if (err) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, argv[0], err);
     }
+    /* the core talks to the store through a layer that watches for
+     * outages (ms_store_log.c) */
+    ms_store_watch(&store, &instance, cmd->pool);
     sc->store = store;
     sc->store_instance = instance;
     sc->store_name = apr_pstrdup(cmd->pool, argv[0]);
