@@ -1,4 +1,9 @@
-/* Store failures in the error log (see ms_store_log.h). */
+/* Store failures in the error log (see ms_store_log.h).
+ *
+ * Loads and writes (save, destroy) are counted apart: a store can answer
+ * one and refuse the other (a read-only database, Redis out of memory),
+ * and one state for both would open and close an outage on every such
+ * request. */
 #include "ms_store_log.h"
 #include "ms_outage.h"
 
@@ -7,16 +12,24 @@
 
 #define REASON_MAX 300
 
-/* Request notes of the client's request: how its first store failure was
- * logged ("error" or "debug"), and the reason given then. */
-#define NOTE_LEVEL "marten-session-store-logged"
+enum { OP_LOAD, OP_WRITE, OP_KINDS };
+
+static const char *const op_names[OP_KINDS] = { "loads", "saves" };
+
+/* Notes of the client's request: the kind of its last failed call; how its
+ * first failure of each kind was logged ("error" or "debug"); the reason
+ * given then (for MS00204, which follows a failed load). */
+#define NOTE_OP    "marten-session-store-failed-op"
+static const char *const note_level[OP_KINDS] = {
+    "marten-session-store-logged-load", "marten-session-store-logged-write"
+};
 #define NOTE_WHY   "marten-session-store-why"
 
 typedef struct ms_watch {
     marten_session_store vt;            /* what the core calls */
     const marten_session_store *real;
     marten_session_store_instance *inst;
-    ms_outage *outage;                  /* NULL until post_config */
+    ms_outage *outage;                  /* [OP_KINDS]; NULL until post_config */
 } ms_watch;
 
 static ms_watch *watch_of(marten_session_store_instance *instance)
@@ -40,22 +53,29 @@ static const char *when(apr_pool_t *p, apr_uint32_t secs)
     return buf;
 }
 
-/* A successful call: the end of an outage is worth a line. */
-static void succeeded(ms_watch *w, request_rec *r)
-{
-    apr_uint32_t total, began;
-
-    if (w->outage && ms_outage_recover(w->outage, &total, &began)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "MS00107: MartenSessionStore %s: answering again after %u "
-                      "failed request(s) since %s", w->real->name, total,
-                      when(r->pool, began));
-    }
-}
-
 static void before_call(request_rec *r)
 {
     apr_table_unset(r->notes, MARTEN_SESSION_STORE_REASON_NOTE);
+}
+
+/* After a call of kind op: the end of an outage is worth a line; a
+ * failure is logged by the core (ms_store_log_failure), which needs to
+ * know its kind. */
+static apr_status_t after_call(ms_watch *w, request_rec *r, int op, int ok,
+                               apr_status_t rv)
+{
+    apr_uint32_t total, began;
+
+    if (!ok) {
+        apr_table_setn(client_of(r)->notes, NOTE_OP, op == OP_LOAD ? "l" : "w");
+    }
+    else if (w->outage && ms_outage_recover(&w->outage[op], &total, &began)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "MS00107: MartenSessionStore %s: answering %s again after "
+                      "%u failed request(s) since %s", w->real->name,
+                      op_names[op], total, when(r->pool, began));
+    }
+    return rv;
 }
 
 static apr_status_t watch_load(marten_session_store_instance *in, request_rec *r,
@@ -67,10 +87,7 @@ static apr_status_t watch_load(marten_session_store_instance *in, request_rec *r
 
     before_call(r);
     rv = w->real->load(w->inst, r, key, payload, expires);
-    if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {
-        succeeded(w, r);
-    }
-    return rv;
+    return after_call(w, r, OP_LOAD, rv == APR_SUCCESS || rv == APR_NOTFOUND, rv);
 }
 
 static apr_status_t watch_save(marten_session_store_instance *in, request_rec *r,
@@ -82,10 +99,7 @@ static apr_status_t watch_save(marten_session_store_instance *in, request_rec *r
 
     before_call(r);
     rv = w->real->save(w->inst, r, key, payload, expires, new_key);
-    if (rv == APR_SUCCESS) {
-        succeeded(w, r);
-    }
-    return rv;
+    return after_call(w, r, OP_WRITE, rv == APR_SUCCESS, rv);
 }
 
 static apr_status_t watch_destroy(marten_session_store_instance *in,
@@ -96,10 +110,7 @@ static apr_status_t watch_destroy(marten_session_store_instance *in,
 
     before_call(r);
     rv = w->real->destroy(w->inst, r, key);
-    if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {
-        succeeded(w, r);
-    }
-    return rv;
+    return after_call(w, r, OP_WRITE, rv == APR_SUCCESS || rv == APR_NOTFOUND, rv);
 }
 
 /* post_config, in the parent: the outage state goes into anonymous shared
@@ -108,19 +119,20 @@ static apr_status_t watch_init(marten_session_store_instance *in, server_rec *s,
                                apr_pool_t *pconf, apr_pool_t *ptemp)
 {
     ms_watch *w = watch_of(in);
+    apr_size_t size = OP_KINDS * sizeof(ms_outage);
     apr_shm_t *shm;
-    apr_status_t rv = apr_shm_create(&shm, sizeof(ms_outage), NULL, pconf);
+    apr_status_t rv = apr_shm_create(&shm, size, NULL, pconf);
 
     if (rv == APR_SUCCESS) {
         w->outage = apr_shm_baseaddr_get(shm);
-        memset(w->outage, 0, sizeof(ms_outage));
+        memset(w->outage, 0, size);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      "MS00307: MartenSessionStore %s: no shared memory for "
                      "counting store failures; each child process logs its "
                      "own first failure", w->real->name);
-        w->outage = apr_pcalloc(pconf, sizeof(ms_outage));
+        w->outage = apr_pcalloc(pconf, size);
     }
     return w->real->init ? w->real->init(w->inst, s, pconf, ptemp) : APR_SUCCESS;
 }
@@ -181,11 +193,14 @@ static const char *reason_of(request_rec *r, request_rec *top, apr_status_t rv)
     return apr_table_get(top->notes, NOTE_WHY);
 }
 
-/* The level of this request's lines: decided by its first failure. */
+/* The level of this request's lines of one kind: decided by its first
+ * failure of that kind. */
 static int level_of(request_rec *r, request_rec *top, ms_watch *w,
-                    const char *why)
+                    apr_status_t rv, const char *why)
 {
-    const char *seen = apr_table_get(top->notes, NOTE_LEVEL);
+    const char *op = apr_table_get(top->notes, NOTE_OP);
+    int k = op && *op == 'w' ? OP_WRITE : OP_LOAD;
+    const char *seen = apr_table_get(top->notes, note_level[k]);
     apr_uint32_t n = 0, since = 0;
     ms_outage_verdict v;
 
@@ -195,17 +210,21 @@ static int level_of(request_rec *r, request_rec *top, ms_watch *w,
     if (why) {
         apr_table_setn(top->notes, NOTE_WHY, apr_pstrdup(top->pool, why));
     }
-    if (!w || !w->outage) {
-        return APLOG_ERR;               /* the cookie store, or no state yet */
+    /* the cookie store, no state yet, or a session too large for the
+     * store: this request's trouble, not an outage */
+    if (!w || !w->outage || rv == APR_ENOSPC) {
+        return APLOG_ERR;
     }
-    v = ms_outage_fail(w->outage, (apr_uint32_t)apr_time_sec(apr_time_now()),
+    v = ms_outage_fail(&w->outage[k], (apr_uint32_t)apr_time_sec(apr_time_now()),
                        MS_OUTAGE_INTERVAL, &n, &since);
-    apr_table_setn(top->notes, NOTE_LEVEL, v == MS_OUTAGE_FIRST ? "error" : "debug");
+    apr_table_setn(top->notes, note_level[k],
+                   v == MS_OUTAGE_FIRST ? "error" : "debug");
     if (v == MS_OUTAGE_SUMMARY) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "MS00106: MartenSessionStore %s: still failing, %u "
-                      "request(s) since %s; the latest: %s", w->real->name, n,
-                      when(r->pool, since), why ? why : "no reason given");
+                      "MS00106: MartenSessionStore %s: %s still failing, %u "
+                      "request(s) since %s; the latest: %s", w->real->name,
+                      op_names[k], n, when(r->pool, since),
+                      why ? why : "no reason given");
     }
     return v == MS_OUTAGE_FIRST ? APLOG_ERR : APLOG_DEBUG;
 }
@@ -217,7 +236,7 @@ void ms_store_log_failure(request_rec *r, apr_status_t rv, const char *code,
     request_rec *top = client_of(r);
     ms_watch *w = sc->store ? watch_of(sc->store_instance) : NULL;
     const char *why = reason_of(r, top, rv);
-    int level = level_of(r, top, w, why);
+    int level = level_of(r, top, w, rv, why);
 
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   "%s: MartenSessionStore %s: %s for %s%s%s; %s", code, name,
