@@ -88,6 +88,19 @@ APR_DECLARE_OPTIONAL_FN(apr_status_t, marten_session_set_expires_at_browser_clos
 #define MARTEN_SESSION_STORE_GROUP   "marten-session-store"
 #define MARTEN_SESSION_STORE_VERSION "1"
 
+/* Why a load, save or destroy failed. Before returning a failure status a
+ * store may set this note on the request it was given:
+ *
+ *     apr_table_setn(r->notes, MARTEN_SESSION_STORE_REASON_NOTE,
+ *                    apr_psprintf(r->pool, "%s:%d: %s", host, port, why));
+ *
+ * The core puts the text (one line, from r->pool, at most a few hundred
+ * characters) into its error-level log line instead of the bare status,
+ * so it must never hold session data, a session key or a cookie value.
+ * Without it the core logs the status alone. The core clears the note
+ * before each call. */
+#define MARTEN_SESSION_STORE_REASON_NOTE "marten-session-store-reason"
+
 /* Opaque: each provider defines its own struct marten_session_store_instance. */
 typedef struct marten_session_store_instance marten_session_store_instance;
 

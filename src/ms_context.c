@@ -250,10 +250,9 @@ apr_table_t *ms_session_load(ms_session *ms, request_rec *r)
     }
     else if (rv != APR_SUCCESS) {
         ms->store_failed = 1;
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "MS00103: MartenSessionStore %s: cannot load the session; "
-                      "serving it empty and keeping the client's cookie",
-                      store_name(sc));
+        ms_store_log_failure(r, rv, "MS00103", store_name(sc),
+                             "cannot load the session",
+                             "serving it empty and keeping the client's cookie");
     }
     else if ((js = ms_json_read_session(payload, strlen(payload), top->pool,
                                         &loaded, &canonical)) != MS_JSON_OK) {
@@ -583,9 +582,9 @@ static void forget_key(const marten_session_store *store,
     }
     rv = store->destroy(inst, r, key);
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "MS00203: MartenSessionStore %s: cannot delete the old "
-                      "session record; it stays until it expires", store->name);
+        ms_store_log_failure(r, rv, "MS00203", store->name,
+                             "cannot delete the old session record",
+                             "it stays until it expires");
     }
 }
 
@@ -636,10 +635,10 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     if (ms->store_failed && ms->modified && !ms->new_key) {
         /* Saving now would replace the visitor's stored session, which is
          * still there, with one that holds only this request's changes. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "MS00204: MartenSessionStore %s: the session could not be "
-                      "loaded, so this request's changes are not saved; the client "
-                      "keeps its previous cookie", store->name);
+        ms_store_log_failure(r, 0, "MS00204", store->name,
+                             "the session could not be loaded",
+                             "this request's changes are not saved and the "
+                             "client keeps its previous cookie");
         return;
     }
     if (!ms->modified) {
@@ -671,9 +670,9 @@ void ms_session_finish(ms_session *ms, request_rec *r)
         rv = store->save(inst, r, key, payload, expires, &new_key);
     }
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "MS00201: MartenSessionStore %s: cannot save the session; "
-                      "the client keeps its previous cookie", store->name);
+        ms_store_log_failure(r, rv, "MS00201", store->name,
+                             "cannot save the session",
+                             "the client keeps its previous cookie");
         return;
     }
     /* Only once the session is safe under its new key does the old go. */

@@ -27,6 +27,12 @@ const char *ms_store_set(cmd_parms *cmd, void *dconf, int argc, char *const argv
     if (err) {
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, argv[0], err);
     }
+    /* the core talks to a server-side store through a layer that watches
+     * for outages (ms_store_log.c); the cookie store has none, and named
+     * it must stay the very store the default is */
+    if (store != &ms_store_cookie) {
+        ms_store_watch(&store, &instance, cmd->pool);
+    }
     sc->store = store;
     sc->store_instance = instance;
     sc->store_name = apr_pstrdup(cmd->pool, argv[0]);

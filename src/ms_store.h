@@ -4,6 +4,7 @@
 #define MS_STORE_H
 
 #include "ms_config.h"
+#include "ms_store_log.h"
 
 const char *ms_store_set(cmd_parms *cmd, void *dconf, int argc, char *const argv[]);
 

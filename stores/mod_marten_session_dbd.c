@@ -394,6 +394,8 @@ static apr_status_t db_failure(db_inst *in, request_rec *r, server_rec *s,
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "MS00702: MartenSessionStore db: %s on table %s failed: %s",
                       query_names[q], in->table, err);
+        mss_reason(r, apr_pstrcat(r->pool, "table ", in->table, NULL),
+                   query_names[q], err ? err : "(no message)");
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
@@ -412,6 +414,8 @@ static ap_dbd_t *connection(request_rec *r)
                       "MS00701: MartenSessionStore db: no database connection "
                       "(see mod_dbd's messages; is DBDriver set for this "
                       "server?)");
+        mss_reason(r, "mod_dbd", "connection", "no database connection (see "
+                   "mod_dbd's messages; is DBDriver set for this server?)");
     }
     return dbd;
 }
@@ -479,7 +483,7 @@ static apr_status_t db_save(marten_session_store_instance *in, request_rec *r,
         /* the row went away meanwhile (cleanup, another server): insert */
     }
     else if (!(id = mss_id_new(r->pool))) {
-        return APR_EGENERAL;        /* RAND_bytes failed */
+        return mss_no_id(r);
     }
     args[0] = id;
     args[1] = payload;

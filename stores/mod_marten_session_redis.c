@@ -30,9 +30,10 @@
  * real error status while Redis is unreachable: after a failure, requests
  * fail fast for one second, then one request probes Redis again. Pooled
  * connections that Redis closed (a Redis restart) are retried on a fresh
- * connection at once. The core logs the failure (MS00103/MS00201); this
- * store logs only the change of state (MS00503 warn, MS00504 info) and
- * details at debug level, never a session id or data.
+ * connection at once. The core logs the failure (MS00103/MS00201 with
+ * the reason this store gives it, once per outage for all children); this
+ * store logs only its process's change of state (MS00503, MS00504 info)
+ * and details at debug level, never a session id or data.
  */
 
 #include "httpd.h"
@@ -62,6 +63,7 @@ struct marten_session_store_instance {
     /* configuration */
     const char *host;
     apr_port_t port;
+    const char *where;              /* HOST:PORT for failure reasons */
     const char *prefix;             /* "NS:" or "" */
     apr_uint32_t rwto;              /* seconds, as apr_redis wants it */
     int max_conns;
@@ -176,6 +178,8 @@ static const char *redis_create(marten_session_store_instance **instance,
                                 "namespace=NS or timeout=MS)", argv[i]);
         }
     }
+    in->where = apr_psprintf(p, strchr(in->host, ':') ? "[%s]:%d" : "%s:%d",
+                             in->host, in->port);
     /* apr_redis: whole seconds */
     in->rwto = (apr_uint32_t)((timeout + 999) / 1000);
     *instance = in;
@@ -232,6 +236,21 @@ static apr_status_t redis_child_init(marten_session_store_instance *in,
 
 /* --- health ---------------------------------------------------------------- */
 
+/* Why a call failed, for the core's log line. apr_redis answers
+ * APR_EGENERAL for an error reply (READONLY, OOM, NOAUTH ...) without
+ * passing its text on, and for a reply it cannot read. */
+static void redis_reason(redis_inst *in, request_rec *r, const char *what,
+                         apr_status_t rv)
+{
+    if (rv == APR_EGENERAL) {
+        mss_reason(r, in->where, what, "Redis answered with an error reply or "
+                   "with nothing usable");
+    }
+    else {
+        mss_reason_rv(r, in->where, what, rv);
+    }
+}
+
 /* May this request talk to Redis? While Redis is down, one request per
  * REDIS_RETRY probes it and the others fail at once with *rv. */
 static int may_try(redis_inst *in, apr_status_t *rv)
@@ -270,7 +289,7 @@ static void report(redis_inst *in, request_rec *r, int failed, apr_status_t rv)
     apr_thread_mutex_unlock(in->lock);
 
     if (failed && !was_down) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r,
                       "MS00503: MartenSessionStore redis: server %s:%d is not "
                       "usable; sessions are served empty meanwhile and Redis is "
                       "tried again at most once a second", in->host, in->port);
@@ -336,9 +355,12 @@ static apr_status_t call(redis_inst *in, request_rec *r, redis_call *c,
     int attempt, failed;
 
     if (!in->rc) {
-        return APR_EINIT;           /* child_init failed (logged by the core) */
+        /* child_init failed (logged by the core) */
+        mss_reason(r, in->where, what, "no connection pool in this process");
+        return APR_EINIT;
     }
     if (!may_try(in, &rv)) {
+        redis_reason(in, r, what, rv);
         return rv;
     }
     for (attempt = 0; ; attempt++) {
@@ -354,6 +376,7 @@ static apr_status_t call(redis_inst *in, request_rec *r, redis_call *c,
         if (rv == APR_NOTFOUND) {
             rv = APR_EGENERAL;
         }
+        redis_reason(in, r, what, rv);
     }
     report(in, r, failed, rv);
     return rv;
@@ -404,7 +427,7 @@ static apr_status_t redis_save(marten_session_store_instance *in, request_rec *r
     apr_status_t rv;
 
     if (!id) {
-        return APR_EGENERAL;        /* RAND_bytes failed */
+        return mss_no_id(r);
     }
     memset(&c, 0, sizeof(c));
     c.op = OP_SETEX;

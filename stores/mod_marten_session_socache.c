@@ -234,12 +234,23 @@ static void unlock(socache_inst *in)
     }
 }
 
+/* A provider's failure: at debug here, and as the reason of the core's
+ * line. */
 static void debug_failure(socache_inst *in, request_rec *r, apr_status_t rv,
                           const char *what)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
                   "MS00604: MartenSessionStore socache %s: %s failed",
                   in->spec, what);
+    mss_reason_rv(r, in->spec, what, rv);
+}
+
+/* init or child_init failed (logged then): no cache in this process. */
+static apr_status_t not_ready(socache_inst *in, request_rec *r, const char *what)
+{
+    mss_reason(r, in->spec, what, "the cache could not be set up (see the "
+               "startup messages)");
+    return APR_EINIT;
 }
 
 static apr_status_t socache_load(marten_session_store_instance *in,
@@ -254,7 +265,7 @@ static apr_status_t socache_load(marten_session_store_instance *in,
         return APR_NOTFOUND;
     }
     if (!in->ready) {
-        return APR_EINIT;
+        return not_ready(in, r, "retrieve");
     }
     buf = apr_palloc(r->pool, in->maxsize + 1);
     if ((rv = lock(in)) != APR_SUCCESS) {
@@ -293,18 +304,22 @@ static apr_status_t socache_save(marten_session_store_instance *in,
     apr_status_t rv;
 
     if (!in->ready) {
-        return APR_EINIT;
+        return not_ready(in, r, "store");
     }
     if (len > in->maxsize) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "MS00605: MartenSessionStore socache %s: the session is "
                       "%" APR_SIZE_T_FMT " bytes, over maxsize=%" APR_SIZE_T_FMT,
                       in->spec, len, in->maxsize);
+        mss_reason(r, in->spec, "store",
+                   apr_psprintf(r->pool, "the session is %" APR_SIZE_T_FMT
+                                " bytes, over maxsize=%" APR_SIZE_T_FMT,
+                                len, in->maxsize));
         return APR_ENOSPC;
     }
     id = mss_id_valid(key) ? key : mss_id_new(r->pool);
     if (!id) {
-        return APR_EGENERAL;                /* RAND_bytes failed */
+        return mss_no_id(r);
     }
     if (expires <= 0) {
         expires = apr_time_now() + MSS_DEFAULT_LIFETIME;

@@ -15,6 +15,9 @@
 #include "apr_strings.h"
 #include "apr_time.h"
 
+#include "httpd.h"
+#include "mod_marten_session.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -111,6 +114,32 @@ static APR_INLINE int mss_parse_int(const char *s, apr_int64_t lo, apr_int64_t h
     }
     *out = v;
     return 1;
+}
+
+/* Tell the core why a call failed (MARTEN_SESSION_STORE_REASON_NOTE):
+ * "WHERE WHAT: WHY", e.g. "127.0.0.1:6379 GET: Connection refused". The
+ * caller keeps session ids and data out of all three. */
+static APR_INLINE void mss_reason(request_rec *r, const char *where,
+                                  const char *what, const char *why)
+{
+    apr_table_setn(r->notes, MARTEN_SESSION_STORE_REASON_NOTE,
+                   apr_pstrcat(r->pool, where, " ", what, ": ", why, NULL));
+}
+
+/* The same with an APR status as the why. */
+static APR_INLINE void mss_reason_rv(request_rec *r, const char *where,
+                                     const char *what, apr_status_t rv)
+{
+    char buf[120];
+
+    mss_reason(r, where, what, apr_strerror(rv, buf, sizeof(buf)));
+}
+
+/* save() could not make a new id: RAND_bytes failed. */
+static APR_INLINE apr_status_t mss_no_id(request_rec *r)
+{
+    mss_reason(r, "OpenSSL", "RAND_bytes", "no random bytes for a session id");
+    return APR_EGENERAL;
 }
 
 #endif
