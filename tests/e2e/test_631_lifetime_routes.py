@@ -94,3 +94,27 @@ def test_new_session_is_not_refused_after_a_redirect(srv):
     r = cl.api("internal", ("uri", "/s/get?k=b"), ("k", "b"), ("v", "2"),
                prefix="/m")
     assert found(r), r.headers
+
+
+# --- the cookie store named is the cookie store by default ---------------------
+
+@pytest.fixture(scope="module")
+def named(module_servers):
+    conf = "MartenSessionStore cookie\n" + "\n".join([
+        session_on(KEY),
+        handler_location("/s", "MartenSessionCookieFormat sealed",
+                         "MartenSessionMaxLifetime 4"),
+    ])
+    return module_servers(conf, name="lifetime-named-cookie", start=True)
+
+
+def test_named_cookie_store_writes_and_limits_as_the_default(named):
+    cl = named.client()
+    before = int(time.time())
+    r = cl.api("set", k="a", v="1", prefix="/s")
+    plain, times = sc.decode(KEY, r.cookie("sessionid").value)
+    assert plain == b'{"a":"1"}'           # the times are in the header only
+    assert before <= times["issued"] == times["seen"] <= time.time()
+    assert times["expires"] == times["issued"] + 4
+    time.sleep(4.2)
+    assert not found(cl.api("get", k="a", prefix="/s"))
