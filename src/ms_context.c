@@ -401,14 +401,14 @@ static void log_too_big(request_rec *r, apr_size_t len, const apr_size_t *caps,
     if (n == 1) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "MS00202: the session cookie would be %" APR_SIZE_T_FMT
-                      " bytes, over the browser limit of %d; %s", size,
-                      MS_COOKIE_LIMIT, what);
+                      " bytes, over the browser limit of %d; %s (%s)", size,
+                      MS_COOKIE_LIMIT, what, r->uri);
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "MS00202: the session cookie would be %" APR_SIZE_T_FMT
                       " bytes in %d cookies, over the browser limit of %d "
-                      "each; %s", size, n, MS_COOKIE_LIMIT, what);
+                      "each; %s (%s)", size, n, MS_COOKIE_LIMIT, what, r->uri);
     }
 }
 
