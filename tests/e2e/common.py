@@ -1,6 +1,7 @@
 """Constants and small helpers shared by the end-to-end tests."""
 
 import datetime as dt
+import os
 import time
 import urllib.parse
 
@@ -19,6 +20,17 @@ VECTOR_KEY = "__insecure_" + "9f" * 32 + "__"
 DEFAULT_MAX_AGE = 1209600
 APR_SUCCESS = "0"
 APR_ENOTIMPL = "70023"
+
+
+def build_dir(env):
+    """The build tree of the module under test (where `make demo`,
+    `make install` run): MS_BUILDDIR, else the one MS_MODULE
+    (<builddir>/.libs/...) is in, else the source tree."""
+    if os.environ.get("MS_BUILDDIR"):
+        return os.environ["MS_BUILDDIR"]
+    if os.environ.get("MS_MODULE"):
+        return os.path.dirname(os.path.dirname(os.path.abspath(env.module)))
+    return env.srcdir
 
 
 def session_on(key=KEY, extra=""):

@@ -4,101 +4,24 @@ cookie jar, then stopped with Ctrl-C (SIGINT to its process group): it must
 exit within seconds and remove its throw-away server root.
 """
 
-import glob
 import os
 import re
-import shutil
 import signal
-import socket
-import subprocess
-import threading
 import time
 import urllib.parse
 
 import pytest
 
+import demo_util
 import httpd as H
 import marten_codec
 
 
-def build_dir(env):
-    """Where `make demo` runs: the build tree of the module under test
-    (MS_MODULE from `make check-e2e` is <builddir>/.libs/...), else the
-    source tree."""
-    if os.environ.get("MS_MODULE"):
-        return os.path.dirname(os.path.dirname(os.path.abspath(env.module)))
-    return env.srcdir
-
-
-class Demo:
-    def __init__(self, env):
-        self.port = H.free_port()
-        before = set(glob.glob("/tmp/marten-demo.*"))
-        clean = {k: v for k, v in os.environ.items()
-                 if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-        self.proc = subprocess.Popen(
-            ["make", "--no-print-directory", "-C", build_dir(env), "demo",
-             "PORT=%d" % self.port],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, env=clean)
-        self.pgid = self.proc.pid          # its own session and group
-        self.output = []
-        self.url_seen = threading.Event()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        if not self.url_seen.wait(120):
-            self.kill()
-            pytest.fail("make demo printed no URL:\n" + self.text())
-        self.roots = sorted(set(glob.glob("/tmp/marten-demo.*")) - before)
-        # run.sh prints the URL as it starts httpd, not once httpd listens
-        deadline = time.time() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.kill()
-                    pytest.fail("the demo does not answer:\n" + self.text())
-                time.sleep(0.05)
-
-    def _read(self):
-        want = "demo: http://127.0.0.1:%d/" % self.port
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.output.append(line)
-            if want in line:
-                self.url_seen.set()
-        self.url_seen.set()
-
-    def text(self):
-        return "".join(self.output)
-
-    def group_alive(self):
-        try:
-            os.killpg(self.pgid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-
+class Demo(demo_util.DemoProcess):
     def interrupt(self, timeout=10):
         """Ctrl-C: SIGINT to the demo's process group; its exit code."""
-        os.killpg(self.pgid, signal.SIGINT)
+        os.killpg(self.proc.pid, signal.SIGINT)
         return self.proc.wait(timeout)
-
-    def kill(self):
-        """After a failure: Ctrl-C first (the script cleans up), SIGKILL to
-        the group if that is not enough, and remove what it left."""
-        if self.proc.poll() is None:
-            try:
-                self.interrupt(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.group_alive():
-            os.killpg(self.pgid, signal.SIGKILL)
-        self.proc.wait()
-        for root in getattr(self, "roots", []):
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -118,8 +41,9 @@ def home_facts(resp):
 
 
 def test_make_demo(demo):
-    assert len(demo.roots) == 1, demo.roots
-    root = demo.roots[0]
+    roots = demo.roots()
+    assert len(roots) == 1, roots
+    root = roots[0]
     with open(os.path.join(root, "httpd.conf")) as f:
         key = re.search(r"^MartenSessionSecretKey (\S+)$", f.read(), re.M).group(1)
 
@@ -163,9 +87,9 @@ def test_make_demo(demo):
     assert not os.path.exists(root), "the demo left %s behind" % root
     assert not demo.group_alive(), "processes of the demo are still running"
     demo.reader.join(5)
-    problems = [l for l in demo.output
+    problems = [l for l in demo.lines
                 if re.search(r"\[[a-z_]+:(emerg|alert|crit|error|warn)\]", l)]
     assert problems == [], demo.text()
     # the access log (demo/httpd.conf.in) shows the user on the login itself
     assert any('"POST /login HTTP/1.1" 303 user=Ada L\\xc3\\xb6w' in l
-               for l in demo.output), demo.text()
+               for l in demo.lines), demo.text()

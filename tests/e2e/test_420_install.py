@@ -28,18 +28,10 @@ import pytest
 
 import httpd as H
 import marten_codec as mc
-from common import KEY
+from common import KEY, build_dir
 
 STORE_MODULES = ("mod_marten_session_redis.so", "mod_marten_session_socache.so",
                  "mod_marten_session_dbd.so")
-
-
-def build_dir(env):
-    if os.environ.get("MS_BUILDDIR"):
-        return os.environ["MS_BUILDDIR"]
-    if os.environ.get("MS_MODULE"):
-        return os.path.dirname(os.path.dirname(os.path.abspath(env.module)))
-    return env.srcdir
 
 
 def make_vars(env):

@@ -17,7 +17,6 @@ Chromium runs with --headless --no-sandbox --disable-gpu
 machine, every request goes to 127.0.0.1.
 """
 
-import glob
 import http.server
 import os
 import re
@@ -26,11 +25,10 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 
 import pytest
 
-import httpd as H
+import demo_util
 
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="python3-selenium is not installed (apt-get install "
@@ -46,64 +44,14 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def build_dir(env):
-    if os.environ.get("MS_BUILDDIR"):
-        return os.environ["MS_BUILDDIR"]
-    if os.environ.get("MS_MODULE"):
-        return os.path.dirname(os.path.dirname(os.path.abspath(env.module)))
-    return env.srcdir
-
-
 def out_dir():
     d = os.environ.get("MS_E2E_OUT") or os.path.join(HERE, "out")
     os.makedirs(d, exist_ok=True)
     return d
 
 
-class DemoRun:
+class DemoRun(demo_util.DemoProcess):
     """`make demo PORT=... [SAMESITE=...]` in its own process group."""
-
-    def __init__(self, env, samesite=None):
-        self.port = H.free_port()
-        before = set(glob.glob("/tmp/marten-demo.*"))
-        menv = {k: v for k, v in os.environ.items()
-                if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SAMESITE")}
-        if samesite:
-            menv["SAMESITE"] = samesite        # as in: SAMESITE=Strict make demo
-        self.proc = subprocess.Popen(
-            ["make", "--no-print-directory", "-C", build_dir(env), "demo",
-             "PORT=%d" % self.port], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True, env=menv)
-        self.lines = []
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(120):
-            self.stop()
-            pytest.fail("make demo printed no URL:\n" + "".join(self.lines))
-        self.roots = sorted(set(glob.glob("/tmp/marten-demo.*")) - before)
-        deadline = time.time() + 15
-        while True:
-            try:
-                H.Client("127.0.0.1", self.port, timeout=5).get("/session")
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    pytest.fail("the demo does not answer:\n" + "".join(self.lines))
-                time.sleep(0.1)
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.lines.append(line)
-            if "demo: http://127.0.0.1:%d/" % self.port in line:
-                self.ready.set()
-        self.ready.set()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def stop(self):
         """Ctrl-C to the group, as a user would; SIGKILL if that is not enough."""
@@ -113,13 +61,7 @@ class DemoRun:
                 self.proc.wait(10)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        for root in self.roots:
-            shutil.rmtree(root, ignore_errors=True)
+        self.kill()
 
     def problems(self):
         return [l for l in self.lines
