@@ -7,6 +7,7 @@
 #include "ms_chunks.h"
 #include "ms_lifetime.h"
 #include "ms_meta.h"
+#include "ms_plan.h"
 
 #include "http_protocol.h"
 #include "http_request.h"
@@ -503,16 +504,19 @@ static apr_time_t whole_seconds_now(void)
     return apr_time_from_sec(apr_time_sec(apr_time_now()));
 }
 
+/* The seconds a save lives: the session's own, else the Max-Age. */
+static apr_int64_t save_lifetime(const ms_session *ms)
+{
+    return ms->expires_in > 0 ? ms->expires_in : ms_dir_max_age(ms->conf);
+}
+
 /* The expiry a save made now gets (whole seconds). */
-static apr_time_t save_expiry(const ms_session *ms, request_rec *r,
-                              apr_time_t issued, apr_time_t now)
+static apr_time_t save_expiry(const ms_session *ms, apr_time_t issued,
+                              apr_time_t now)
 {
     ms_lifetime_policy pol = policy_of(ms->conf);
-    apr_int64_t lifetime = ms->expires_in > 0 ? ms->expires_in
-                                              : ms_dir_max_age(ms->conf);
 
-    (void)r;
-    return ms_lifetime_expires(&pol, issued, now, lifetime);
+    return ms_lifetime_expires(&pol, issued, now, save_lifetime(ms));
 }
 
 /* At most how long the session's JSON can be: every byte escaped as
@@ -559,7 +563,7 @@ int ms_session_fits(ms_session *ms, request_rec *r, const char *what)
     if (!is_cookie_store(r) || !ms->data || apr_is_empty_table(ms->data)) {
         return 1;
     }
-    expires = ms->browser_close == 1 ? 0 : save_expiry(ms, r, now, now);
+    expires = ms->browser_close == 1 ? 0 : save_expiry(ms, now, now);
     /* most sessions are far from the limit: settle those without
      * serialising the session on every change */
     if (value_fits(ms, r, json_length_bound(ms->data), expires, now, NULL)) {
@@ -588,6 +592,28 @@ static void forget_key(const marten_session_store *store,
     }
 }
 
+/* The facts the save decision needs, as the request leaves them. */
+static ms_plan_facts gather(ms_session *ms, request_rec *r, const char **json)
+{
+    ms_plan_facts f;
+
+    if (!ms->modified && table_changed(ms, r->pool, json)) {
+        ms->modified = 1;
+    }
+    f.had_key = ms->key_in != NULL;
+    f.key_rejected = ms->key_rejected;
+    f.store_failed = ms->store_failed;
+    f.modified = ms->modified;
+    f.empty = apr_is_empty_table(ms->data);
+    f.new_key = ms->new_key;
+    f.answered_500 = answered_500(r);
+    f.issued = ms->issued;
+    f.seen = ms->seen;
+    f.expires = ms->loaded_expires;
+    f.lifetime = save_lifetime(ms);
+    return f;
+}
+
 void ms_session_finish(ms_session *ms, request_rec *r)
 {
     const ms_server_conf *sc = ms_server_conf_get(r->server);
@@ -597,9 +623,9 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     apr_time_t now = whole_seconds_now();
     ms_lifetime_policy pol = policy_of(ms->conf);
     const char *payload = NULL, *key, *new_key = NULL;
-    apr_time_t expires, issued;
+    ms_plan_facts facts;
+    ms_plan plan;
     apr_status_t rv;
-    int key_known, old_key_valid, touch = 0;
 
     if (ms->saved) {
         return;
@@ -611,63 +637,40 @@ void ms_session_finish(ms_session *ms, request_rec *r)
     if (ms->accessed) {
         apr_table_mergen(r->headers_out, "Vary", "Cookie");
     }
-    if (answered_500(r)) {
+    facts = gather(ms, r, &payload);
+    plan = ms_plan_decide(&facts, &pol, now);
+    switch (plan.action) {
+    case MS_PLAN_NOTHING:
         return;
-    }
-    if (!ms->modified && table_changed(ms, r->pool, &payload)) {
-        ms->modified = 1;
-    }
-    /* The store may hold a record under the client's key (even when it
-     * could not be read just now); it is usable only if it was read. */
-    key_known = ms->key_in && !ms->key_rejected;
-    old_key_valid = key_known && !ms->store_failed;
-
-    if (apr_is_empty_table(ms->data)) {
-        /* Emptied, flushed, or the client's cookie was no good: forget it. */
-        if (ms->key_in && (ms->modified || ms->key_rejected)) {
-            if (key_known) {
-                forget_key(store, inst, r, ms->key_in);
-            }
-            expire_cookie(ms, r, now);
+    case MS_PLAN_EXPIRE:
+        if (plan.forget_old_key) {
+            forget_key(store, inst, r, ms->key_in);
         }
+        expire_cookie(ms, r, now);
         return;
-    }
-    if (ms->store_failed && ms->modified && !ms->new_key) {
-        /* Saving now would replace the visitor's stored session, which is
-         * still there, with one that holds only this request's changes. */
+    case MS_PLAN_REFUSE:
         ms_store_log_failure(r, 0, "MS00204", store->name,
                              "the session could not be loaded",
                              "this request's changes are not saved and the "
                              "client keeps its previous cookie");
         return;
+    case MS_PLAN_TOUCH:
+    case MS_PLAN_SAVE:
+        break;
     }
-    if (!ms->modified) {
-        /* Keep the idle clock going, at most once per touch interval, and
-         * only for a session that was loaded valid (never re-create one). */
-        if (!old_key_valid || !ms_lifetime_touch_due(&pol, ms->seen, now)) {
-            return;
-        }
-        touch = 1;
-    }
-    key = (ms->new_key || !old_key_valid) ? NULL : ms->key_in;
-    /* a new session, or a new key after a login, starts the lifetime */
-    issued = (key && ms->issued) ? ms->issued : now;
-    expires = save_expiry(ms, r, issued, now);
-    if (touch && ms->loaded_expires && ms->loaded_expires < expires) {
-        expires = ms->loaded_expires;  /* a touch moves only the idle clock */
-    }
+    key = plan.reuse_key ? ms->key_in : NULL;
     if (!payload) {                 /* not written by table_changed already */
         payload = ms_table_to_json(ms->data, r->pool, NULL);
     }
     if (store == &ms_store_cookie) {
-        rv = ms_cookie_seal(r, ms_dir_format(ms->conf), payload, issued, now,
-                            expires, &new_key);
+        rv = ms_cookie_seal(r, ms_dir_format(ms->conf), payload, plan.issued,
+                            plan.seen, plan.expires, &new_key);
     }
     else {
         if (times_wanted(ms->conf)) {
-            payload = ms_meta_wrap(payload, issued, now, r->pool);
+            payload = ms_meta_wrap(payload, plan.issued, plan.seen, r->pool);
         }
-        rv = store->save(inst, r, key, payload, expires, &new_key);
+        rv = store->save(inst, r, key, payload, plan.expires, &new_key);
     }
     if (rv != APR_SUCCESS) {
         ms_store_log_failure(r, rv, "MS00201", store->name,
@@ -676,8 +679,8 @@ void ms_session_finish(ms_session *ms, request_rec *r)
         return;
     }
     /* Only once the session is safe under its new key does the old go. */
-    if (ms->new_key && key_known && strcmp(new_key, ms->key_in) != 0) {
+    if (plan.forget_old_key && strcmp(new_key, ms->key_in) != 0) {
         forget_key(store, inst, r, ms->key_in);
     }
-    send_cookie(ms, r, new_key, ms->browser_close == 1 ? 0 : expires, now);
+    send_cookie(ms, r, new_key, ms->browser_close == 1 ? 0 : plan.expires, now);
 }

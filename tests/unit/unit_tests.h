@@ -23,5 +23,6 @@ Suite *random_suite(void);
 Suite *env_names_suite(void);
 Suite *key_checks_suite(void);
 Suite *outage_suite(void);
+Suite *plan_suite(void);
 
 #endif
