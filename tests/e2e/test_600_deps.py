@@ -23,6 +23,7 @@ import subprocess
 import pytest
 
 import httpd as H
+from common import KEY
 
 LINE = "[Thu Nov 27 10:00:00.000000 2025] [%s:%s] [pid 1:tid 2] %s"
 AH01882 = ("AH01882: Init: this version of mod_ssl was compiled against a newer "
@@ -200,7 +201,7 @@ def test_machine_warnings(line, problem):
 
 
 def test_machine_warning_in_a_live_log(servers):
-    h = servers("MartenSessionSecretKey %s\n" % ("k" * 32), name="machine", start=True)
+    h = servers("MartenSessionSecretKey %s\n" % KEY, name="machine", start=True)
     with open(h.error_log, "a") as f:
         f.write(LINE % ("ssl", "warn", AH01882) + "\n")
     assert h.end_test() == []
