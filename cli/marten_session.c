@@ -38,7 +38,7 @@
 #define MS_CLI_VERSION "unknown"
 #endif
 
-/* Exit codes (documented in --help and README.md). */
+/* Exit codes (documented in --help and docs/cli.md). */
 #define EXIT_OK       0
 #define EXIT_INVALID  1   /* the cookie (decode) or the JSON (encode) is not valid */
 #define EXIT_USAGE    2   /* bad command line */

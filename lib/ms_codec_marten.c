@@ -1,6 +1,7 @@
 /* Marten's cookie-store format, read exactly as Marten's Signer and
- * Encryptor read it (marten-cookie-format.md section 2) and written as they
- * write it. Step numbers below refer to that section. */
+ * Encryptor read it (docs/cookie-formats.md, "The Marten format") and
+ * written as they write it. Step numbers below count Marten's own reading
+ * steps; the doc's "Reading" list groups some of them. */
 #include <string.h>
 
 #include <openssl/crypto.h>

@@ -1,4 +1,4 @@
-/* Marten's cookie-store format (see docs/cookie-format.md):
+/* Marten's cookie-store format (see docs/cookie-formats.md):
  *   base64(envelope) "--" hex(HMAC-SHA256(secret, base64(envelope)))
  *   envelope = {"_marten":{"value":base64(hex(AES-256-CBC(json) || iv)),
  *                          "expires":"YYYY-MM-DDTHH:MM:SSZ"}}

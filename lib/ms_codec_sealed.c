@@ -1,4 +1,4 @@
-/* The sealed format; the byte layout is in docs/sealed-format.md. */
+/* The sealed format; the byte layout is in docs/cookie-formats.md. */
 #include <string.h>
 
 #include <openssl/crypto.h>

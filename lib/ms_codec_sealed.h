@@ -1,4 +1,4 @@
-/* The sealed cookie format (docs/sealed-format.md): our own, versioned,
+/* The sealed cookie format (docs/cookie-formats.md): our own, versioned,
  *   "S1." base64url(version | key id | issued | seen | expires | nonce |
  *                   AES-256-GCM(json) | tag)
  * with the header authenticated as associated data. Smaller than Marten's

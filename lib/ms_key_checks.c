@@ -6,12 +6,12 @@
 /* Every example key the documentation prints; tests/e2e/test_611_key_hygiene.py
  * checks that each key printed there is refused. */
 static const char *const samples[] = {
-    /* README.md, Quick start */
+    /* an earlier README's Quick start */
     "3f6c0e2d1b4a59687f8e9d0c1b2a39485f6e7d8c9b0a1f2e3d4c5b6a79881726",
-    /* README.md, Key rotation */
+    /* README.md, Install and keys (rotation) */
     "NEWKEY................................",
     "OLDKEY................................",
-    /* README.md, redis */
+    /* docs/stores.md, redis */
     "a secret key of at least 32 bytes ................",
     /* marten_session.conf installed for a2enmod (build/marten_session.conf.in) */
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",

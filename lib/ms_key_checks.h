@@ -6,8 +6,8 @@
 
 #include <apr.h>
 
-/* Is this one of the example keys printed in README.md or the sample
- * configurations? Such a key is known to everyone. */
+/* Is this one of the example keys printed in the documentation (README.md,
+ * docs/) or the sample configurations? Such a key is known to everyone. */
 int ms_key_is_sample(const char *key, apr_size_t len);
 
 /* Has the key very low variety: fewer than MS_KEY_MIN_DISTINCT different

@@ -4,7 +4,7 @@
  * thread: an HMAC copies the precomputed states onto the stack, and a cipher
  * call borrows a context that was keyed once (key schedule kept, only the
  * IV reset) from a small lock-free set of slots, so no per-call allocation,
- * keying or locking happens on the hot path (bench/README.md). */
+ * keying or locking happens on the hot path (docs/performance.md). */
 
 /* The low-level SHA-256 functions are deprecated in OpenSSL 3 but present
  * (they are what EVP's HMAC runs underneath, minus the provider layer).
@@ -35,7 +35,7 @@
 #define AES_BLOCK 16
 #define SHA256_LEN 32
 
-/* HKDF inputs of the sealed format (docs/sealed-format.md): one salt, and
+/* HKDF inputs of the sealed format (docs/cookie-formats.md): one salt, and
  * one info string per purpose, so no derived key serves two purposes. */
 #define SEALED_SALT     "mod_marten_session sealed v1"
 #define SEALED_INFO_ENC "aes-256-gcm cookie key"

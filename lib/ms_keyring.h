@@ -1,6 +1,6 @@
 /* The secret keys, each prepared once at startup. For the Marten cookie:
  * an AES-256 key (the first 32 bytes of the secret) and an HMAC-SHA256 key
- * (all of it). For the sealed format (docs/sealed-format.md): an AES-256-GCM
+ * (all of it). For the sealed format (docs/cookie-formats.md): an AES-256-GCM
  * key and a 4-byte key id, both derived with HKDF-SHA256, each for its own
  * purpose. The first key writes; every key is tried when reading. */
 #ifndef MS_KEYRING_H

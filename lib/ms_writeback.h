@@ -1,5 +1,5 @@
 /* Write-back headers: how a CGI script or a proxied application changes the
- * session, with X-Marten-Session-* response headers (DESIGN §5). Parsing is
+ * session, with X-Marten-Session-* response headers (docs/bridges.md). Parsing is
  * strict and all-or-nothing; applying is the glue's job. */
 #ifndef MS_WRITEBACK_H
 #define MS_WRITEBACK_H

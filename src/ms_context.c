@@ -1,4 +1,5 @@
-/* Per-request session state and the save decision (DESIGN §2). */
+/* Per-request session state and the save decision (docs/design.md,
+ * "Lifecycle of a request"). */
 #include "ms_context.h"
 #include "ms_store.h"
 #include "ms_secure.h"

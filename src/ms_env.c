@@ -1,4 +1,4 @@
-/* Environment and notes bridge (DESIGN §5). A script must never see a
+/* Environment and notes bridge (docs/bridges.md). A script must never see a
  * <prefix>* variable that is not in the session, whoever set it. */
 #include "ms_env.h"
 #include "ms_json.h"

@@ -1,6 +1,7 @@
 """An independent Python implementation of Marten's cookie session format.
 
-Written from /work/shared/marten-cookie-format.md, not from the module's C
+Written from the format's description (docs/cookie-formats.md, "The Marten
+format"), not from the module's C
 code, so the end-to-end tests can decode what the module writes and forge
 what a client (or a Marten application) could send:
 

@@ -1,4 +1,4 @@
-"""An independent codec for the sealed cookie format (docs/sealed-format.md),
+"""An independent codec for the sealed cookie format (docs/cookie-formats.md),
 written from the document with python3-cryptography, to check the module's
 cookies from outside.
 

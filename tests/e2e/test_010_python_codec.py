@@ -2,7 +2,7 @@
 
 The end-to-end tests trust this codec to decode what the module writes and to
 forge cookies, so it is checked first, against every vector Marten produced,
-and against the byte-level rules of marten-cookie-format.md.
+and against the byte-level rules of docs/cookie-formats.md.
 """
 
 import base64

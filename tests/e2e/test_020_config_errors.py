@@ -1,5 +1,5 @@
 """Configuration is validated when it is read: `apache2 -t` fails, and says
-which directive is wrong (DESIGN §3)."""
+which directive is wrong (docs/directives.md)."""
 
 import os
 

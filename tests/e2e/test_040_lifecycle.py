@@ -141,7 +141,8 @@ def test_delete_missing_key_is_not_an_error(server):
 
 
 def test_deleting_last_key_expires_cookie(server):
-    # DESIGN §2: the request carried the cookie and the session ends empty
+    # docs/design.md, "The save decision": the request carried the cookie
+    # and the session ends empty
     cl = server.client()
     cl.api("set", k="a", v="1")
     r = cl.api("delete", k="a")
@@ -286,7 +287,7 @@ def test_getters_null_when_off(server):
     assert r.header_all("Set-Cookie") == [] and "cookie" not in r.vary
 
 
-# --- size limit (DESIGN §4) ---------------------------------------------------------------
+# --- size limit (docs/cookie-formats.md) -------------------------------------------------
 
 def test_large_session_under_limit_is_sent_whole(server):
     cl = server.client()

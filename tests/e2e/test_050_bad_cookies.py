@@ -2,7 +2,7 @@
 the session is empty, the request succeeds, nothing is logged above debug
 (clients must not be able to flood the error log), and the bad cookie is
 expired in the response when the session was read, or replaced by a fresh
-valid cookie when it was written (DESIGN §2)."""
+valid cookie when it was written (docs/sessions.md)."""
 
 import re
 import time

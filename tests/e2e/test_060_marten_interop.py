@@ -104,7 +104,7 @@ def test_rejected_vector_is_empty_session(server, v):
 @pytest.mark.parametrize("v", [v for v in REJECTED if _whitespace_edged(v)], ids=_id)
 def test_rejected_vector_with_whitespace_is_empty_session(server, v):
     """The "leading_space" vector: Marten rejects a cookie value " <valid>"
-    (marten-cookie-format.md: read every valid vector, reject every other
+    (docs/cookie-formats.md: read every valid vector, reject every other
     one). Sent as `Cookie: sessionid= <valid>`, a parser that trims spaces
     around cookie values would accept it; this test holds the module to the
     vector."""

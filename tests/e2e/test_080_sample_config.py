@@ -1,5 +1,6 @@
 """httpd.conf.sample works as shipped (after the substitutions its header
-comment documents), and covers every directive of the README's table."""
+comment documents), and covers every directive of the table in
+docs/directives.md."""
 
 import os
 import re
@@ -12,7 +13,7 @@ from common import KEY, OLD_KEY, decode_cookie
 SRCDIR = os.environ.get("MS_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLE = os.path.join(SRCDIR, "httpd.conf.sample")
-README = os.path.join(SRCDIR, "README.md")
+DIRECTIVES = os.path.join(SRCDIR, "docs", "directives.md")
 
 
 def read_or_skip(path):
@@ -119,26 +120,35 @@ def test_sample_serves_sessions(sample_server):
         sample_server.stop()
 
 
-def readme_directives(text):
-    """Directive names in the first cell of the README's table rows."""
+def table_directives(text):
+    """Directive names in the first cell of the table rows (a cell may link
+    to the directive's section: [`MartenSession On|Off`](#martensession))."""
     names = []
     for line in text.splitlines():
-        m = re.match(r"\s*\|\s*`?(MartenSession[A-Za-z]*)", line)
+        m = re.match(r"\s*\|\s*\[?`?(MartenSession[A-Za-z]*)", line)
         if m:
             names.append(m.group(1))
     return names
 
 
-def test_every_readme_directive_in_sample(sample_text):
-    names = readme_directives(read_or_skip(README))
-    assert names, "no directive table found in README.md"
+def test_every_tabled_directive_in_sample(sample_text):
+    names = table_directives(read_or_skip(DIRECTIVES))
+    assert names, "no directive table found in docs/directives.md"
     missing = [n for n in names
                if not re.search(r"^\s*#?\s*%s\b" % n, sample_text, re.M)]
-    assert not missing, "directives in README.md but not in httpd.conf.sample: %s" % missing
+    assert not missing, ("directives in docs/directives.md's table but not in "
+                         "httpd.conf.sample: %s" % missing)
 
 
-def test_every_sample_directive_in_readme(sample_text):
-    names = set(readme_directives(read_or_skip(README)))
+def test_every_sample_directive_in_the_table(sample_text):
+    names = set(table_directives(read_or_skip(DIRECTIVES)))
     in_sample = set(re.findall(r"^\s*#?\s*(MartenSession[A-Za-z]*)\b", sample_text, re.M))
-    assert in_sample <= names, "directives in the sample but not in README.md's table: %s" % (
-        in_sample - names)
+    assert in_sample <= names, ("directives in the sample but not in "
+                                "docs/directives.md's table: %s" % (in_sample - names))
+
+
+def test_the_readme_has_no_directive_table():
+    """The table lives in docs/directives.md only; the README links to it."""
+    readme = read_or_skip(os.path.join(SRCDIR, "README.md"))
+    assert not table_directives(readme), table_directives(readme)
+    assert "(docs/directives.md)" in readme

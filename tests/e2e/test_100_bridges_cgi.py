@@ -1,6 +1,6 @@
 """The CGI bridge end to end: real CGI scripts in sh, Python and PHP read the
 session from MARTEN_SESSION_* variables and change it with X-Marten-Session-*
-response headers (README "CGI, PHP and proxied apps", DESIGN §5).
+response headers (docs/bridges.md).
 
 One server for the module. PHP runs the way Debian's php-cgi package wires
 it (/etc/apache2/conf-available/php8.2-cgi.conf): mod_actions hands each
@@ -394,7 +394,7 @@ def test_absolute_location_without_status_keeps_the_write_backs(srv):
     # httpd answers with its own 302 page, but the script's headers other
     # than Status, Location and Content-* were stored in err_headers_out
     # (util_script.c), which an error response keeps: the write-backs apply
-    # and the cookie goes out with the redirect (README).
+    # and the cookie goes out with the redirect (docs/bridges.md).
     c = srv.client()
     c.jar["sessionid"] = marten_codec.encode(KEY, {"before": "1"})
     url = "http://127.0.0.1:%d/somewhere" % srv.port

@@ -1,6 +1,6 @@
 """Write-back headers from CGI scripts: strict parsing (all or nothing, one
 MS00401 line), never shown to the client, never taken from the client's
-request (README "CGI, PHP and proxied apps", DESIGN §5).
+request (docs/bridges.md; docs/design.md, "Write-back trust").
 
 The scripts are tests/cgi/env.py, which sends the headers named in its
 query (header=Name:Value, repeatable) and prints its MARTEN_SESSION_* and

@@ -3,7 +3,7 @@ with X-Marten-Session-* response headers (each a header of its own, not
 joined as with CGI), never shows them to the client, and never receives
 them from the client. It gets the session in request headers that the
 administrator sets with mod_headers' RequestHeader from the exported
-variables (README "CGI, PHP and proxied apps").
+variables (docs/bridges.md).
 
 The backend is the echo server of bridges_util.py: a Python http.server on
 a loopback port of its own choosing, started and stopped (by PID) here.

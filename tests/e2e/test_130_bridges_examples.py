@@ -1,16 +1,17 @@
-"""The README's bridge examples work as written.
+"""The bridge examples of the documentation work as written.
 
-Every fenced block in README.md that follows a line "`examples/PATH`:" must
-be byte-identical to that file, and every file under examples/ must be shown
-so. The tests then run those very files: examples/httpd-bridges.conf is
+Every fenced block in README.md or docs/*.md that follows a line
+"`examples/PATH`:" must be byte-identical to that file, and every file under
+examples/ must be shown so, once. The tests then run those very files: examples/httpd-bridges.conf is
 Included unchanged (with the Defines it asks for), the CGI scripts, the PHP
 page and the proxied app run from a byte-for-byte copy of examples/ in the
 server root (the httpd user may not reach the source tree), the C module is
-built with apxs and loaded, and the access-log block of README "Logging" is
-used as it stands.
+built with apxs and loaded, and the access-log block of README "Log the
+user" is used as it stands.
 """
 
 import filecmp
+import glob
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ SRCDIR = os.environ.get("MS_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = os.path.join(SRCDIR, "examples")
 README = os.path.join(SRCDIR, "README.md")
+# where examples are shown: the README first, then docs/ in name order
+SHOWN_IN = [README] + sorted(glob.glob(os.path.join(SRCDIR, "docs", "*.md")))
 
 
 # --- README blocks ---------------------------------------------------------------
@@ -34,11 +37,11 @@ README = os.path.join(SRCDIR, "README.md")
 _LABEL = re.compile(r"^`(examples/[^`]+)`:\s*$")
 
 
-def readme_blocks():
-    """[(label or None, info string, text)] of README's fenced blocks; the
-    label is the "`examples/...`:" line just before the fence (blank lines
-    between are allowed)."""
-    with open(README, "rb") as f:
+def readme_blocks(path=README):
+    """[(label or None, info string, text)] of the fenced blocks of a
+    Markdown file; the label is the "`examples/...`:" line just before the
+    fence (blank lines between are allowed)."""
+    with open(path, "rb") as f:
         lines = f.read().decode("utf-8").split("\n")
     blocks, label, i = [], None, 0
     while i < len(lines):
@@ -51,7 +54,7 @@ def readme_blocks():
             j = i + 1
             while j < len(lines) and lines[j] != "```":
                 j += 1
-            assert j < len(lines), "unterminated fence at README line %d" % (i + 1)
+            assert j < len(lines), "unterminated fence at %s line %d" % (path, i + 1)
             blocks.append((label, info, "\n".join(lines[i + 1:j]) + "\n"))
             label = None
             i = j
@@ -75,17 +78,19 @@ def example_files():
     return sorted(out)
 
 
-def test_readme_shows_every_example_file_verbatim():
-    labelled = {}
-    for label, info, text in readme_blocks():
-        if label:
-            assert label not in labelled, "%s shown twice" % label
-            labelled[label] = text
+def test_docs_show_every_example_file_verbatim():
+    labelled, where = {}, {}
+    for path in SHOWN_IN:
+        for label, info, text in readme_blocks(path):
+            if label:
+                assert label not in labelled, "%s shown twice (%s, %s)" % (
+                    label, where[label], path)
+                labelled[label], where[label] = text, path
     assert sorted(labelled) == example_files()
     for label, text in labelled.items():
         with open(os.path.join(SRCDIR, label), "rb") as f:
             assert text.encode("utf-8") == f.read(), \
-                "README block for %s differs from the file" % label
+                "%s: the block for %s differs from the file" % (where[label], label)
 
 
 def test_example_scripts_are_executable():

@@ -1,8 +1,8 @@
-"""MartenSessionCookieFormat sealed (docs/sealed-format.md): the module's
+"""MartenSessionCookieFormat sealed (docs/cookie-formats.md): the module's
 cookies decoded with the independent Python codec (sealed_codec.py), every
 single-character tamper refused, key ids and rotation, expiry, migration
 from Marten cookies, and the capacity of one 4096-byte cookie in each
-format (README "Hardening")."""
+format (docs/cookie-formats.md, "The sealed format")."""
 
 import json
 import time

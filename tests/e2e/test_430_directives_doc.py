@@ -214,7 +214,10 @@ def test_contexts_match_the_code(code, documented):
 
 
 def test_index_lists_every_section(doc, documented):
-    index = set(re.findall(r"^- \[(MartenSession[A-Za-z]*)\]\(#([a-z]+)\)$", doc, re.M))
+    """The table at the top has a row for each directive, linked to its
+    section: | [`MartenSessionEnv On|Off`](#martensessionenv) | ..."""
+    index = set(re.findall(r"^\| \[`(MartenSession[A-Za-z]*)[^`]*`\]\(#([a-z]+)\) \|",
+                           doc, re.M))
     names = {n for n, _ in index}
     assert names == set(documented), "index vs sections: %s" % (
         names ^ set(documented))

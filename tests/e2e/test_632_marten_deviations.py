@@ -1,4 +1,4 @@
-"""The README's table "Where we differ from Marten on purpose" says what the
+"""The table "Where we differ from Marten on purpose" (docs/sessions.md) says what the
 module does where Marten's middleware does otherwise. Each row below is
 looked up in the table and the module's side of it is shown on a real
 server (the database row's whole-second expiry is test_220's test_expiry)."""
@@ -21,16 +21,17 @@ def srv(module_servers):
 
 @pytest.fixture(scope="module")
 def table(ms_env):
-    with open(os.path.join(ms_env.srcdir, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(ms_env.srcdir, "docs", "sessions.md"), encoding="utf-8") as f:
         text = f.read()
-    start = text.index("### Where we differ from Marten on purpose")
-    end = text.index("\n## ", start)
+    start = text.index("\n## Where we differ from Marten on purpose\n")
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end < 0 else end
     return [line for line in text[start:end].splitlines() if line.startswith("| ")]
 
 
 def row(table, first_cell):
     hits = [l for l in table if l.split("|")[1].strip() == first_cell]
-    assert len(hits) == 1, "no row %r in the README's table" % first_cell
+    assert len(hits) == 1, "no row %r in docs/sessions.md's table" % first_cell
     return hits[0]
 
 

@@ -465,7 +465,7 @@ START_TEST(encoded_length_exact)
                       (unsigned long)strlen(cookie),
                       (unsigned long)ms_marten_encoded_length(p));
     }
-    /* the figures in marten-cookie-format.md */
+    /* the figures in docs/cookie-formats.md, "The Marten format" */
     ck_assert_uint_eq(ms_marten_encoded_length(2), 262);
     ck_assert_uint_eq(ms_marten_encoded_length(156), 774);
     ck_assert_uint_eq(ms_marten_encoded_length(2211), 8110);
