@@ -590,7 +590,7 @@ static apr_status_t db_init(marten_session_store_instance *in, server_rec *s,
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "MS00706: MartenSessionStore db: mod_watchdog is not "
                      "loaded, so expired sessions are not removed by the "
-                     "server; delete them from cron (see the README)");
+                     "server; delete them from cron (see docs/stores.md)");
         return APR_SUCCESS;
     }
     /* singleton: the callback runs in one child at a time, not in each */
