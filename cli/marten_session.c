@@ -30,6 +30,7 @@
 
 #include "ms_codec_marten.h"
 #include "ms_codec_sealed.h"
+#include "ms_hex.h"
 #include "ms_json.h"
 #include "ms_keyring.h"
 #include "ms_time.h"
@@ -225,7 +226,6 @@ static int cmd_genkey(int argc, char **argv)
 {
     unsigned char key[32];
     char hex[sizeof(key) * 2 + 1];
-    apr_size_t i;
 
     (void)argv;
     if (argc != 0) {
@@ -235,12 +235,7 @@ static int cmd_genkey(int argc, char **argv)
         fprintf(stderr, "%s: the random number generator failed\n", prog);
         return EXIT_INTERNAL;
     }
-    for (i = 0; i < sizeof(key); i++) {
-        static const char digits[] = "0123456789abcdef";
-        hex[2 * i] = digits[key[i] >> 4];
-        hex[2 * i + 1] = digits[key[i] & 15];
-    }
-    hex[sizeof(hex) - 1] = '\0';
+    ms_hex_encode_lower(key, sizeof(key), hex);
     printf("%s\n", hex);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(hex, sizeof(hex));
