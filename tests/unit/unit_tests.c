@@ -50,6 +50,7 @@ int main(void)
     srunner_add_suite(sr, random_suite());
     srunner_add_suite(sr, env_names_suite());
     srunner_add_suite(sr, key_checks_suite());
+    srunner_add_suite(sr, keyfile_suite());
     srunner_add_suite(sr, outage_suite());
     srunner_run_all(sr, CK_ENV);       /* CK_VERBOSITY, default normal */
     failed = srunner_ntests_failed(sr);

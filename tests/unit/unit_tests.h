@@ -22,6 +22,7 @@ Suite *meta_suite(void);
 Suite *random_suite(void);
 Suite *env_names_suite(void);
 Suite *key_checks_suite(void);
+Suite *keyfile_suite(void);
 Suite *outage_suite(void);
 
 #endif
