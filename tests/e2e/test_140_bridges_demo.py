@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -51,16 +50,9 @@ class Demo:
             pytest.fail("make demo printed no URL:\n" + self.text())
         self.roots = sorted(set(glob.glob("/tmp/marten-demo.*")) - before)
         # run.sh prints the URL as it starts httpd, not once httpd listens
-        deadline = time.time() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.kill()
-                    pytest.fail("the demo does not answer:\n" + self.text())
-                time.sleep(0.05)
+        if not H.wait_port(self.port, 15, self.proc):
+            self.kill()
+            pytest.fail("the demo does not answer:\n" + self.text())
 
     def _read(self):
         want = "demo: http://127.0.0.1:%d/" % self.port

@@ -5,16 +5,15 @@ line became several keys), a NUL byte or an oversized file is refused
 naming the file and line, and the module and the CLI agree on every key."""
 
 import os
-import subprocess
 
 import pytest
 
 import marten_codec as mc
 from common import KEY, OLD_KEY, decode_cookie
+from test_400_cli import cli  # noqa: F401  (the fixture)
 
 # 6000 characters: longer than the old 4096-byte line buffer
-LONG_KEY = (os.urandom(3000).hex())
-ENV_KEY = "MARTEN_SESSION_SECRET_KEY"
+LONG_KEY = os.urandom(3000).hex()
 
 
 def key_file(server, name, content):
@@ -85,21 +84,13 @@ def test_oversized_file_refused(checker):
         in out, out
 
 
-def test_cli_reads_the_same_file(ms_env, long_key_server):
-    cli = os.environ.get("MS_CLI") or os.path.join(ms_env.srcdir, "cli", "marten-session")
-    if not os.path.isfile(cli):
-        pytest.skip("marten-session is not built (%s missing)" % cli)
-    env = {k: v for k, v in os.environ.items() if k != ENV_KEY}
-
-    def run(*args):
-        return subprocess.run([cli] + list(args), capture_output=True, text=True,
-                              env=env, timeout=30)
-
+def test_cli_reads_the_same_file(cli, long_key_server):  # noqa: F811
+    path = long_key_server.key_path
     r = long_key_server.client().api("set", k="a", v="from-httpd")
-    r = run("decode", "--key-file", long_key_server.key_path, r.cookie("sessionid")[1])
+    r = cli("decode", "--key-file", path, r.cookie("sessionid")[1])
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == '{"a":"from-httpd"}'
-    r = run("encode", "--key-file", long_key_server.key_path, '{"a":"from-cli"}')
+    r = cli("encode", "--key-file", path, '{"a":"from-cli"}')
     assert r.returncode == 0, r.stderr
     r = get_a(long_key_server, r.stdout.strip())
     assert r.header("X-Test-Found") == "1" and r.body == b"from-cli"
