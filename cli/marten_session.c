@@ -98,28 +98,33 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* --- keys ---------------------------------------------------------------- */
 
-/* Add every key of text (the key-file format, lib/ms_keyfile.h). where
- * names the source in messages. text holds no NUL byte (read_file refuses
- * one; the environment cannot carry one). */
+/* Add every key of text (the key-file format, lib/ms_keyfile.h), then wipe
+ * text. where names the source in messages. text holds no NUL byte
+ * (read_file refuses one; the environment cannot carry one). */
 static int add_keys_from_text(ms_keyring *kr, char *text, apr_pool_t *p,
                               const char *where)
 {
-    apr_array_header_t *keys;
-    int i;
+    apr_size_t len = strlen(text);      /* the parse puts NULs in text */
+    apr_array_header_t *keys = NULL;
+    int i, rc = EXIT_OK;
 
-    if (ms_keyfile_parse(text, strlen(text), p, &keys) != 0) {
+    if (ms_keyfile_parse(text, len, p, &keys) != 0) {
         fprintf(stderr, "%s: %s holds a NUL byte\n", prog, where);
-        return EXIT_KEY;
+        rc = EXIT_KEY;
     }
-    for (i = 0; i < keys->nelts; i++) {
+    for (i = 0; rc == EXIT_OK && i < keys->nelts; i++) {
         const ms_keyfile_key *k = &APR_ARRAY_IDX(keys, i, ms_keyfile_key);
         const char *error = NULL;
 
         if (ms_keyring_add(kr, k->key, k->len, &error) != APR_SUCCESS) {
             fprintf(stderr, "%s: %s line %d: %s\n", prog, where, k->line,
                     error ? error : "the key cannot be used");
-            return EXIT_KEY;
+            rc = EXIT_KEY;
         }
+    }
+    OPENSSL_cleanse(text, len);
+    if (rc != EXIT_OK) {
+        return rc;
     }
     if (ms_keyring_count(kr) == 0) {
         fprintf(stderr, "%s: %s holds no key\n", prog, where);
@@ -180,7 +185,6 @@ static int load_keys(const char *key_file, apr_pool_t *p, ms_keyring **out)
             return rc;
         }
         rc = add_keys_from_text(kr, text, p, apr_psprintf(p, "key file '%s'", key_file));
-        OPENSSL_cleanse(text, strlen(text));
     }
     else {
         const char *env = getenv(ENV_KEY);
@@ -191,7 +195,6 @@ static int load_keys(const char *key_file, apr_pool_t *p, ms_keyring **out)
         }
         text = apr_pstrdup(p, env);
         rc = add_keys_from_text(kr, text, p, ENV_KEY);
-        OPENSSL_cleanse(text, strlen(text));
     }
     *out = kr;
     return rc;
