@@ -642,9 +642,10 @@ def phase_redis(rep, base):
                      stats.max_latency, REQUEST_TIMEOUT, stats.hung_clients))
     lines.append("[%s] parent alive" % rep.check(alive, "redis: parent died"))
     # while Redis is down: load failed (MS00103), save failed (MS00201),
-    # save refused after a failed load (MS00204), store down (MS00503)
-    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00201", "MS00204",
-                                             "MS00503"))
+    # save refused after a failed load (MS00204), store down (MS00503); when
+    # it is back: the store answers again (MS00107, once per child)
+    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00107", "MS00201",
+                                             "MS00204", "MS00503"))
     rep.section("2. Redis killed and restarted under load (%d s)"
                 % PHASE_SECONDS, lines)
     return h
