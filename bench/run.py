@@ -39,15 +39,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRCDIR, "tools", "harness"))
-from labhttpd import (Redis, conf_head, free_port, load_module, mpm_children,  # noqa: E402
-                      run_user, stop_httpd, terminate, wait_port)
+from labhttpd import (Paths, Redis, check_config, conf_head, free_port,  # noqa: E402
+                      load_module, mpm_children, run_user, start_httpd,
+                      stop_httpd, terminate, vmrss_kb, wait_port)
 
-HTTPD = os.environ.get("MS_HTTPD") or shutil.which("apache2") or "/usr/sbin/apache2"
-MODULES_DIR = os.environ.get("MS_MODULES_DIR") or "/usr/lib/apache2/modules"
-MODULE = os.environ.get("MS_MODULE") or os.path.join(SRCDIR, ".libs", "mod_marten_session.so")
-TEST_MODULE = os.environ.get("MS_TEST_MODULE") or os.path.join(
-    SRCDIR, "tests", "modules", ".libs", "mod_marten_session_test.so")
-STORES_DIR = os.environ.get("MS_STORES_DIR") or os.path.join(SRCDIR, "stores", ".libs")
+HTTPD, MODULES_DIR, MODULE, TEST_MODULE, STORES_DIR = Paths().of_httpd()
 CODEC_BENCH = os.environ.get("MS_CODEC_BENCH") or os.path.join(HERE, "codec_bench")
 
 REPS = int(os.environ.get("BENCH_REPS", "7"))
@@ -171,19 +167,16 @@ class Httpd:
                     + CONF.format(root=self.root, snippet=self.snippet))
 
     def check(self):
-        res = subprocess.run([HTTPD, "-t", "-d", self.root, "-f", self.conf],
-                             capture_output=True, text=True, timeout=60)
-        return res.returncode == 0, res.stdout + res.stderr
+        rc, out = check_config(HTTPD, self.root, self.conf)
+        return rc == 0, out
 
     # --- normal (multi-process) server -------------------------------------
 
     def start(self, timeout=20):
         for attempt in range(3):
             self.write_conf()
-            self.proc = subprocess.Popen(
-                [HTTPD, "-DFOREGROUND", "-d", self.root, "-f", self.conf],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=open(os.path.join(self.root, "logs", "stderr"), "ab"))
+            with open(os.path.join(self.root, "logs", "stderr"), "ab") as out:
+                self.proc = start_httpd(HTTPD, self.root, self.conf, out)
             if wait_port(self.port, timeout, self.proc):
                 get(self.port, "/nothing-here")      # a child has started
                 return self
@@ -571,11 +564,6 @@ def wrk(s, seconds=None):
     return float(rps.group(1)), float(p99.group(1)) * unit
 
 
-def vmrss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
-
-
 def measure_rss(s):
     """Children's VmRSS before and after RSS_REQUESTS M-write requests."""
     h = s.server
@@ -584,13 +572,13 @@ def measure_rss(s):
                         "http://127.0.0.1:%d%s" % (h.port, s.path)],
                        capture_output=True, timeout=60)
     kids = h.children()
-    before = {pid: vmrss(pid) for pid in kids}
+    before = {pid: vmrss_kb(pid) for pid in kids}
     res = subprocess.run(["ab", "-q", "-k", "-c", "16", "-n", str(RSS_REQUESTS),
                           "-H", "Cookie: " + s.cookie,
                           "http://127.0.0.1:%d%s" % (h.port, s.path)],
                          capture_output=True, text=True, timeout=1200)
     check_ab(res, RSS_REQUESTS, s.name + " (RSS run)")
-    after = {pid: vmrss(pid) for pid in kids if os.path.isdir("/proc/%d" % pid)}
+    after = {pid: vmrss_kb(pid) for pid in kids if os.path.isdir("/proc/%d" % pid)}
     return kids, before, after, h.children()
 
 

@@ -30,7 +30,9 @@
 
 #include "ms_codec_marten.h"
 #include "ms_codec_sealed.h"
+#include "ms_hex.h"
 #include "ms_json.h"
+#include "ms_keyfile.h"
 #include "ms_keyring.h"
 #include "ms_time.h"
 
@@ -96,34 +98,33 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* --- keys ---------------------------------------------------------------- */
 
-/* Add every key of text (one per line; trailing whitespace trimmed; blank
- * lines and '#' lines skipped). where names the source in messages. */
-static int add_keys_from_text(ms_keyring *kr, char *text, const char *where)
+/* Add every key of text (the key-file format, lib/ms_keyfile.h), then wipe
+ * text. where names the source in messages. text holds no NUL byte
+ * (read_file refuses one; the environment cannot carry one). */
+static int add_keys_from_text(ms_keyring *kr, char *text, apr_pool_t *p,
+                              const char *where)
 {
-    char *line = text, *next;
-    int lineno = 0;
+    apr_size_t len = strlen(text);      /* the parse puts NULs in text */
+    apr_array_header_t *keys = NULL;
+    int i, rc = EXIT_OK;
 
-    for (; line && *line; line = next) {
-        apr_size_t len;
+    if (ms_keyfile_parse(text, len, p, &keys) != 0) {
+        fprintf(stderr, "%s: %s holds a NUL byte\n", prog, where);
+        rc = EXIT_KEY;
+    }
+    for (i = 0; rc == EXIT_OK && i < keys->nelts; i++) {
+        const ms_keyfile_key *k = &APR_ARRAY_IDX(keys, i, ms_keyfile_key);
         const char *error = NULL;
 
-        next = strchr(line, '\n');
-        if (next) {
-            *next++ = '\0';
-        }
-        lineno++;
-        len = strlen(line);
-        while (len > 0 && apr_isspace(line[len - 1])) {
-            line[--len] = '\0';
-        }
-        if (len == 0 || line[0] == '#') {
-            continue;
-        }
-        if (ms_keyring_add(kr, line, len, &error) != APR_SUCCESS) {
-            fprintf(stderr, "%s: %s line %d: %s\n", prog, where, lineno,
+        if (ms_keyring_add(kr, k->key, k->len, &error) != APR_SUCCESS) {
+            fprintf(stderr, "%s: %s line %d: %s\n", prog, where, k->line,
                     error ? error : "the key cannot be used");
-            return EXIT_KEY;
+            rc = EXIT_KEY;
         }
+    }
+    OPENSSL_cleanse(text, len);
+    if (rc != EXIT_OK) {
+        return rc;
     }
     if (ms_keyring_count(kr) == 0) {
         fprintf(stderr, "%s: %s holds no key\n", prog, where);
@@ -137,8 +138,7 @@ static int read_file(const char *path, apr_pool_t *p, char **text,
 {
     apr_file_t *f = NULL;
     apr_status_t rv;
-    apr_size_t cap = 4096, len = 0;
-    char *buf;
+    apr_size_t len = 0;
     char err[120];
 
     if (strcmp(path, "-") == 0) {
@@ -152,42 +152,25 @@ static int read_file(const char *path, apr_pool_t *p, char **text,
                 apr_strerror(rv, err, sizeof(err)));
         return fail_code;
     }
-    buf = apr_palloc(p, cap + 1);
-    for (;;) {
-        apr_size_t n = cap - len;
-        rv = apr_file_read(f, buf + len, &n);
-        len += n;
-        if (rv == APR_EOF || (rv == APR_SUCCESS && n == 0)) {
-            break;
-        }
-        if (rv != APR_SUCCESS) {
-            fprintf(stderr, "%s: cannot read %s '%s': %s\n", prog, what, path,
-                    apr_strerror(rv, err, sizeof(err)));
-            return fail_code;
-        }
-        if (len == cap) {
-            char *bigger;
-            if (cap >= MS_MAX_INPUT) {
-                fprintf(stderr, "%s: %s '%s' is larger than %d bytes\n", prog,
-                        what, path, MS_MAX_INPUT);
-                return fail_code;
-            }
-            bigger = apr_palloc(p, cap * 2 + 1);
-            memcpy(bigger, buf, len);
-            OPENSSL_cleanse(buf, len);
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
-        fprintf(stderr, "%s: %s '%s' holds a NUL byte\n", prog, what, path);
-        return fail_code;
-    }
+    rv = ms_read_all(f, MS_MAX_INPUT, p, text, &len);
     if (strcmp(path, "-") != 0) {
         apr_file_close(f);
     }
-    *text = buf;
+    if (rv == APR_ENOSPC) {
+        fprintf(stderr, "%s: %s '%s' is larger than %d bytes\n", prog,
+                what, path, MS_MAX_INPUT);
+        return fail_code;
+    }
+    if (rv != APR_SUCCESS) {
+        fprintf(stderr, "%s: cannot read %s '%s': %s\n", prog, what, path,
+                apr_strerror(rv, err, sizeof(err)));
+        return fail_code;
+    }
+    if (memchr(*text, '\0', len)) {
+        fprintf(stderr, "%s: %s '%s' holds a NUL byte\n", prog, what, path);
+        OPENSSL_cleanse(*text, len);
+        return fail_code;
+    }
     return EXIT_OK;
 }
 
@@ -201,8 +184,7 @@ static int load_keys(const char *key_file, apr_pool_t *p, ms_keyring **out)
         if ((rc = read_file(key_file, p, &text, "key file", EXIT_KEY)) != EXIT_OK) {
             return rc;
         }
-        rc = add_keys_from_text(kr, text, apr_psprintf(p, "key file '%s'", key_file));
-        OPENSSL_cleanse(text, strlen(text));
+        rc = add_keys_from_text(kr, text, p, apr_psprintf(p, "key file '%s'", key_file));
     }
     else {
         const char *env = getenv(ENV_KEY);
@@ -212,8 +194,7 @@ static int load_keys(const char *key_file, apr_pool_t *p, ms_keyring **out)
             return EXIT_KEY;
         }
         text = apr_pstrdup(p, env);
-        rc = add_keys_from_text(kr, text, ENV_KEY);
-        OPENSSL_cleanse(text, strlen(text));
+        rc = add_keys_from_text(kr, text, p, ENV_KEY);
     }
     *out = kr;
     return rc;
@@ -225,7 +206,6 @@ static int cmd_genkey(int argc, char **argv)
 {
     unsigned char key[32];
     char hex[sizeof(key) * 2 + 1];
-    apr_size_t i;
 
     (void)argv;
     if (argc != 0) {
@@ -235,12 +215,7 @@ static int cmd_genkey(int argc, char **argv)
         fprintf(stderr, "%s: the random number generator failed\n", prog);
         return EXIT_INTERNAL;
     }
-    for (i = 0; i < sizeof(key); i++) {
-        static const char digits[] = "0123456789abcdef";
-        hex[2 * i] = digits[key[i] >> 4];
-        hex[2 * i + 1] = digits[key[i] & 15];
-    }
-    hex[sizeof(hex) - 1] = '\0';
+    ms_hex_encode_lower(key, sizeof(key), hex);
     printf("%s\n", hex);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(hex, sizeof(hex));

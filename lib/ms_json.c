@@ -9,6 +9,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "ms_hex.h"
 #include "ms_json.h"
 
 const char *ms_json_status_str(ms_json_status st)
@@ -625,7 +626,7 @@ ms_json_status ms_json_to_table(const char *json, apr_size_t len,
 /* The escape of one byte that needs one, into esc (7 bytes); its length. */
 static apr_size_t escape_byte(unsigned char ch, char *esc)
 {
-    static const char hex[] = "0123456789abcdef";
+    char digits[3];
 
     esc[0] = '\\';
     switch (ch) {
@@ -637,9 +638,10 @@ static apr_size_t escape_byte(unsigned char ch, char *esc)
     case '\r': esc[1] = 'r'; return 2;
     case '\t': esc[1] = 't'; return 2;
     default:
+        /* via digits: the encoder adds a NUL, and esc may be the output */
+        ms_hex_encode_lower(&ch, 1, digits);
         memcpy(esc + 1, "u00", 3);
-        esc[4] = hex[ch >> 4];
-        esc[5] = hex[ch & 0xF];
+        memcpy(esc + 4, digits, 2);
         return 6;
     }
 }

@@ -29,6 +29,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
+#include "ms_hex.h"
 #include "ms_keyring.h"
 
 #define AES_KEY_LEN 32
@@ -277,20 +278,6 @@ static const ms_key *key_at(const ms_keyring *kr, int i)
     return &APR_ARRAY_IDX(kr->keys, i, ms_key);
 }
 
-/* Lowercase hex of a SHA-256 sized MAC, NUL-terminated. This runs on every
- * request, and a plain loop costs a third of apr_escape_hex's. */
-static void to_hex(const unsigned char *md, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    int k;
-
-    for (k = 0; k < SHA256_LEN; k++) {
-        out[2 * k] = digits[md[k] >> 4];
-        out[2 * k + 1] = digits[md[k] & 0x0F];
-    }
-    out[2 * SHA256_LEN] = '\0';
-}
-
 apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
                                  const void *data, apr_size_t len, char *out)
 {
@@ -320,7 +307,7 @@ apr_status_t ms_keyring_hmac_hex(const ms_keyring *kr, int i,
 #endif
     if (!ok)
         return APR_EGENERAL;
-    to_hex(md, out);
+    ms_hex_encode_lower(md, SHA256_LEN, out);
     OPENSSL_cleanse(md, sizeof(md));
     return APR_SUCCESS;
 }

@@ -3,9 +3,9 @@
  * derivation ever happens per request. Key bytes are never logged. */
 #include "ms_keys.h"
 #include "ms_key_checks.h"
+#include "ms_keyfile.h"
 
 #include "apr_file_io.h"
-#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include <openssl/crypto.h>
@@ -100,18 +100,20 @@ static void warn_if_exposed(cmd_parms *cmd, apr_file_t *f, const char *fname)
     }
 }
 
-/* One key per line; blank lines and lines starting with '#' are skipped,
- * trailing CR/LF and spaces are not part of the key. */
+/* The file format and its reader are lib/ms_keyfile's, shared with the
+ * CLI. The whole file is read: a line of any length is one key. */
 const char *ms_keys_set_file(cmd_parms *cmd, void *dconf, const char *path)
 {
     ms_server_conf *sc = ms_server_conf_get(cmd->server);
     const char *fname = ap_server_root_relative(cmd->temp_pool, path);
     const char *err = NULL;
+    apr_array_header_t *keys;
     apr_file_t *f = NULL;
     apr_status_t rv;
     ms_keyring *kr;
-    char line[4096];
-    int lineno = 0;
+    char *text = NULL, buf[120];
+    apr_size_t len = 0;
+    int i, bad_line;
 
     (void)dconf;
     if ((err = already_set(cmd, sc)) != NULL) {
@@ -122,26 +124,34 @@ const char *ms_keys_set_file(cmd_parms *cmd, void *dconf, const char *path)
     }
     rv = apr_file_open(&f, fname, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
     if (rv != APR_SUCCESS) {
-        char buf[120];
         return apr_psprintf(cmd->pool, "%s: cannot open '%s': %s", cmd->cmd->name,
                             fname, apr_strerror(rv, buf, sizeof(buf)));
     }
     warn_if_exposed(cmd, f, fname);
-    kr = ms_keyring_make(cmd->pool);
-    while (!err && apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
-        apr_size_t len = strlen(line);
-        lineno++;
-        while (len > 0 && apr_isspace(line[len - 1])) {
-            line[--len] = '\0';
-        }
-        if (len == 0 || line[0] == '#') {
-            continue;
-        }
-        err = add_key(cmd, kr, line, len,
-                      apr_psprintf(cmd->temp_pool, "%s line %d", fname, lineno));
-    }
-    OPENSSL_cleanse(line, sizeof(line));
+    rv = ms_read_all(f, MS_KEYFILE_MAX, cmd->temp_pool, &text, &len);
     apr_file_close(f);
+    if (rv == APR_ENOSPC) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is larger than %d bytes: it "
+                            "is not a key file", cmd->cmd->name, fname,
+                            MS_KEYFILE_MAX);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
+                            fname, apr_strerror(rv, buf, sizeof(buf)));
+    }
+    if ((bad_line = ms_keyfile_parse(text, len, cmd->temp_pool, &keys)) != 0) {
+        OPENSSL_cleanse(text, len);
+        return apr_psprintf(cmd->pool, "%s: %s line %d holds a NUL byte",
+                            cmd->cmd->name, fname, bad_line);
+    }
+    kr = ms_keyring_make(cmd->pool);
+    for (i = 0; !err && i < keys->nelts; i++) {
+        const ms_keyfile_key *k = &APR_ARRAY_IDX(keys, i, ms_keyfile_key);
+
+        err = add_key(cmd, kr, k->key, k->len,
+                      apr_psprintf(cmd->temp_pool, "%s line %d", fname, k->line));
+    }
+    OPENSSL_cleanse(text, len);
     if (err) {
         return err;
     }

@@ -1,7 +1,8 @@
 /*
  * Small helpers shared by the server-side session stores (redis, socache,
- * db). Header-only and static, so every store stays one self-contained
- * module that needs nothing from mod_marten_session but its public header.
+ * db). Header-only and static: every store talks to mod_marten_session
+ * through its public header alone. From lib/ they link the hex encoder, so
+ * that the project has one (Makefile.am keeps the rest of lib/ private).
  *
  * Session ids: 128 bits from OpenSSL's RAND_bytes, written as 32 lowercase
  * hex characters, as Marten's own server-side stores make them. The cookie
@@ -22,6 +23,8 @@
 #include <string.h>
 
 #include <openssl/rand.h>
+
+#include "ms_hex.h"
 
 #define MSS_ID_BYTES 16
 #define MSS_ID_LEN   (MSS_ID_BYTES * 2)
@@ -50,20 +53,14 @@ static APR_INLINE int mss_id_valid(const char *key)
 /* A fresh random id in p, or NULL when the random generator fails. */
 static APR_INLINE const char *mss_id_new(apr_pool_t *p)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char raw[MSS_ID_BYTES];
     char *id;
-    int i;
 
     if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
         return NULL;
     }
     id = apr_palloc(p, MSS_ID_LEN + 1);
-    for (i = 0; i < MSS_ID_BYTES; i++) {
-        id[2 * i] = hex[raw[i] >> 4];
-        id[2 * i + 1] = hex[raw[i] & 0x0f];
-    }
-    id[MSS_ID_LEN] = '\0';
+    ms_hex_encode_lower(raw, MSS_ID_BYTES, id);
     return id;
 }
 

@@ -14,6 +14,9 @@ child, fails the test unless the test declared it with h.expect_log().
 
 HTTP goes through http.client with no header folding: repeated Set-Cookie
 headers stay separate (Response.headers is the raw list).
+
+The process plumbing (paths, ports, run user, starting and stopping httpd)
+is tools/harness/labhttpd.py's, shared with `make bench` and `make stress`.
 """
 
 import datetime as _dt
@@ -21,44 +24,39 @@ import email.utils
 import http.client
 import os
 import pwd
-import grp
 import re
 import shutil
-import signal
-import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_HERE, "..", "..", "tools", "harness"))
+from labhttpd import (Paths, check_config, conf_head, free_port,  # noqa: E402,F401
+                      run_user, server_root, start_httpd, stop_httpd, wait_port)
 
 # ---------------------------------------------------------------------------
 # Environment (the variables `make check-e2e` sets; defaults for direct runs)
 # ---------------------------------------------------------------------------
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Env:
-    """MS_HTTPD, MS_APXS, MS_MODULES_DIR, MS_MODULE, MS_TEST_MODULE, MS_SRCDIR."""
+class Env(Paths):
+    """labhttpd.Paths (MS_HTTPD, MS_MODULES_DIR, MS_MODULE, MS_TEST_MODULE,
+    MS_STORES_DIR, MS_SRCDIR) and MS_APXS."""
 
     def __init__(self):
         e = os.environ
-        self.srcdir = os.path.abspath(
-            e.get("MS_SRCDIR") or os.path.join(_HERE, "..", ".."))
-        self.httpd = e.get("MS_HTTPD") or shutil.which("apache2") \
-            or "/usr/sbin/apache2"
         self.apxs = e.get("MS_APXS") or shutil.which("apxs") or "/usr/bin/apxs"
-        self.modules_dir = e.get("MS_MODULES_DIR") or self._apxs_q("LIBEXECDIR") \
-            or "/usr/lib/apache2/modules"
-        self.module = e.get("MS_MODULE") or os.path.join(
-            self.srcdir, ".libs", "mod_marten_session.so")
+        super().__init__(e)
         self.test_module_given = bool(e.get("MS_TEST_MODULE"))
-        self.test_module = e.get("MS_TEST_MODULE") or os.path.join(
-            self.srcdir, "tests", "modules", ".libs", "mod_marten_session_test.so")
         self.test_module_src = os.path.join(
             self.srcdir, "tests", "modules", "mod_marten_session_test.c")
         self.cgi_dir = os.path.join(self.srcdir, "tests", "cgi")
+
+    def default_modules_dir(self):
+        return self._apxs_q("LIBEXECDIR")
 
     def _apxs_q(self, var):
         try:
@@ -72,24 +70,17 @@ class Env:
         return os.path.isfile(self.module)
 
     def ensure_test_module(self):
-        """Build the test module with apxs when running outside `make`
-        (MS_TEST_MODULE unset) and the .so is missing or older than its
-        sources. Returns None or an error text."""
+        """Build the test module when running outside `make check-e2e`
+        (MS_TEST_MODULE unset): `make` in the source tree knows how (it
+        links lib/'s hex coder) and when it is out of date. Returns None or
+        an error text."""
         if self.test_module_given:
             return None if os.path.isfile(self.test_module) else \
                 "MS_TEST_MODULE %s does not exist" % self.test_module
-        header = os.path.join(self.srcdir, "include", "mod_marten_session.h")
-        so = self.test_module
-        if os.path.isfile(so) and all(
-                os.path.getmtime(so) >= os.path.getmtime(s)
-                for s in (self.test_module_src, header)):
-            return None
         res = subprocess.run(
-            [self.apxs, "-c", "-I../../include", "-Wc,-Wall", "-Wc,-Wextra",
-             "-Wc,-Werror", os.path.basename(self.test_module_src)],
-            cwd=os.path.dirname(self.test_module_src), capture_output=True,
-            text=True)
-        if res.returncode != 0 or not os.path.isfile(so):
+            ["make", "-s", os.path.relpath(self.test_module, self.srcdir)],
+            cwd=self.srcdir, capture_output=True, text=True)
+        if res.returncode != 0 or not os.path.isfile(self.test_module):
             return "building the test module failed:\n" + res.stdout + res.stderr
         return None
 
@@ -379,27 +370,6 @@ class Client:
 # The server
 # ---------------------------------------------------------------------------
 
-def free_port():
-    """A port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run_user():
-    """(user, group) for the User/Group directives when we are root."""
-    if os.geteuid() != 0:
-        return None
-    for user, group in (("www-data", "www-data"), ("nobody", "nogroup")):
-        try:
-            pwd.getpwnam(user)
-            grp.getgrnam(group)
-            return user, group
-        except KeyError:
-            continue
-    return "nobody", "nogroup"
-
-
 def _traversable_by_others(path):
     path = os.path.abspath(path)
     while True:
@@ -428,25 +398,12 @@ def shared_base_dir():
     return _SHARED_BASE
 
 
+# httpd's own modules every server loads (labhttpd.conf_head)
+HTTPD_MODULES = ("mpm_event", "authz_core", "mime", "alias", "cgid", "dir",
+                 "rewrite", "env", "headers")
+
+# after labhttpd.conf_head()
 CONF_TEMPLATE = """\
-# generated by tests/e2e/httpd.py for {name}
-ServerRoot "{root}"
-DefaultRuntimeDir "{root}/run"
-PidFile "{root}/run/httpd.pid"
-Mutex file:{root}/run default
-Listen 127.0.0.1:{port}
-ServerName 127.0.0.1
-{user_group}
-LoadModule mpm_event_module {modules_dir}/mod_mpm_event.so
-LoadModule authz_core_module {modules_dir}/mod_authz_core.so
-LoadModule mime_module {modules_dir}/mod_mime.so
-LoadModule alias_module {modules_dir}/mod_alias.so
-LoadModule cgid_module {modules_dir}/mod_cgid.so
-LoadModule dir_module {modules_dir}/mod_dir.so
-LoadModule rewrite_module {modules_dir}/mod_rewrite.so
-LoadModule env_module {modules_dir}/mod_env.so
-LoadModule headers_module {modules_dir}/mod_headers.so
-{load_ours}
 StartServers 1
 ServerLimit 2
 ThreadLimit 16
@@ -519,20 +476,16 @@ class Httpd:
         self.snippet = conf_snippet
         base_dir = os.path.abspath(str(base_dir))
         os.makedirs(base_dir, exist_ok=True)
-        self.user_group = _run_user()
+        self.user_group = run_user()
+        subdirs = ("conf", "logs", "run", "htdocs", "cgi-bin")
         if self.user_group and not _traversable_by_others(base_dir):
             # The httpd user could not reach the server root: put it in a
             # shared 0755 directory and leave a symlink where it was asked.
-            real = tempfile.mkdtemp(prefix=name + "-", dir=shared_base_dir())
-            link = os.path.join(base_dir, os.path.basename(real))
-            os.symlink(real, link)
-            self.root = real
+            self.root = server_root(shared_base_dir(), name, subdirs)
+            os.symlink(self.root, os.path.join(base_dir,
+                                               os.path.basename(self.root)))
         else:
-            self.root = tempfile.mkdtemp(prefix=name + "-", dir=base_dir)
-        os.chmod(self.root, 0o755)
-        for sub in ("conf", "logs", "run", "htdocs", "cgi-bin"):
-            os.makedirs(os.path.join(self.root, sub), mode=0o755, exist_ok=True)
-            os.chmod(os.path.join(self.root, sub), 0o755)
+            self.root = server_root(base_dir, name, subdirs)
         with open(os.path.join(self.root, "conf", "mime.types"), "w") as f:
             f.write(_MIME_TYPES)
         with open(os.path.join(self.root, "htdocs", "index.html"), "w") as f:
@@ -583,14 +536,13 @@ class Httpd:
         if self.load_test_module:
             load.append("LoadModule marten_session_test_module %s"
                         % self.env.test_module)
-        ug = ""
-        if self.user_group:
-            ug = "User %s\nGroup %s" % self.user_group
-        return CONF_TEMPLATE.format(
-            name=self.name, root=self.root, port=self.port, user_group=ug,
+        return conf_head(
+            "tests/e2e/httpd.py for " + self.name, self.root, self.port,
+            self.env.modules_dir, HTTPD_MODULES, load,
+            user_group=self.user_group) + CONF_TEMPLATE.format(
+            root=self.root,
             loglevel="LogLevel warn marten_session:debug" if self.load_module
             else "LogLevel warn",
-            modules_dir=self.env.modules_dir, load_ours="\n".join(load),
             snippet=snippet.replace("@ROOT@", self.root).replace(
                 "@PORT@", str(self.port)))
 
@@ -612,10 +564,7 @@ class Httpd:
         self._checks += 1
         path = self.write_config(snippet, path=os.path.join(
             self.root, "conf", "check-%d.conf" % self._checks))
-        res = subprocess.run([self.env.httpd, "-t", "-d", self.root, "-f", path],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, errors="replace", timeout=60)
-        return res.returncode, res.stdout
+        return check_config(self.env.httpd, self.root, path)
 
     def start(self, timeout=15):
         if self.running:
@@ -634,28 +583,19 @@ class Httpd:
 
     def _start_once(self, timeout):
         self._stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(
-            [self.env.httpd, "-DFOREGROUND", "-d", self.root, "-f", self.conf_path],
-            stdin=subprocess.DEVNULL, stdout=self._stderr_file,
-            stderr=subprocess.STDOUT, close_fds=True)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                self._close_stderr()
-                code = self.proc.returncode
-                self.proc = None
-                return "exit code %s\n--- stderr ---\n%s\n--- error_log ---\n%s" % (
-                    code, self._read(self.stderr_path)[-3000:],
-                    self._read(self.error_log)[-3000:])
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                    pass
-            except OSError:
-                time.sleep(0.02)
-                continue
+        self.proc = start_httpd(self.env.httpd, self.root, self.conf_path,
+                                self._stderr_file)
+        if wait_port(self.port, timeout, self.proc, interval=0.02):
             self._wait_for_a_child()
             self._wait_for_cgid()
             return None
+        if self.proc.poll() is not None:
+            self._close_stderr()
+            code = self.proc.returncode
+            self.proc = None
+            return "exit code %s\n--- stderr ---\n%s\n--- error_log ---\n%s" % (
+                code, self._read(self.stderr_path)[-3000:],
+                self._read(self.error_log)[-3000:])
         self._kill()
         return "port %d did not answer within %ss" % (self.port, timeout)
 
@@ -691,26 +631,6 @@ class Httpd:
                 pass
             time.sleep(0.01)
 
-    def _mpm_children(self):
-        """PIDs of our parent's MPM children: its child processes with more
-        than one thread (mod_cgid's daemon has one, a zombie has one)."""
-        ppid = self.proc.pid
-        kids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) != ppid:
-                        continue
-                with open("/proc/%s/status" % d) as f:
-                    m = re.search(r"^Threads:\s+(\d+)", f.read(), re.M)
-                if m and int(m.group(1)) > 1:
-                    kids.append(int(d))
-            except (OSError, ValueError, IndexError):
-                continue
-        return kids
-
     def _close_stderr(self):
         if self._stderr_file:
             self._stderr_file.close()
@@ -728,26 +648,12 @@ class Httpd:
         rest of the error log (shutdown lines); raises AssertionError on
         unexpected lines when check_log.
 
-        A plain SIGTERM makes mpm_event (2.4.71) children crash now and then
-        (about 1 stop in 60: SIGSEGV in the child's ungraceful shutdown,
-        apr_os_sock_get from close_worker_sockets, with no module of ours
-        loaded), which would fail tests at random. So: SIGWINCH (graceful
-        stop) first, wait until the MPM children have exited, then SIGTERM
-        to end the parent's one-second wait loop at once."""
+        labhttpd.stop_httpd: a graceful stop first, as a plain SIGTERM makes
+        mpm_event children crash now and then, which would fail tests at
+        random."""
         if self.proc is not None:
-            if self.proc.poll() is None:
-                os.kill(self.proc.pid, signal.SIGWINCH)
-                deadline = time.time() + min(timeout, 5)
-                while (time.time() < deadline and self.proc.poll() is None
-                       and self._mpm_children()):
-                    time.sleep(0.01)
-                if self.proc.poll() is None:
-                    os.kill(self.proc.pid, signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait()
+            stop_httpd(self.proc, drain=min(timeout, 5), interval=0.01,
+                       timeout=timeout)
             self.proc = None
         self._close_stderr()
         if self in _LIVE:

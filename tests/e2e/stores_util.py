@@ -29,6 +29,7 @@ import time
 import pytest
 
 import httpd as H
+from labhttpd import Redis, terminate, wait_port  # on sys.path through httpd
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 UTC = dt.timezone.utc
@@ -60,10 +61,7 @@ MARTEN_DDL = (
 # ---------------------------------------------------------------------------
 
 def stores_dir():
-    d = os.environ.get("MS_STORES_DIR")
-    if d:
-        return d
-    return os.path.join(H.Env().srcdir, "stores", ".libs")
+    return H.Env().stores_dir
 
 
 def store_module(name):
@@ -111,19 +109,6 @@ def workdir(base, prefix):
     return d
 
 
-def wait_port(port, timeout=10.0, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return True
-        except OSError:
-            time.sleep(0.02)
-    return False
-
-
 def _die_with_parent():
     """preexec_fn: the kernel sends SIGTERM to the back end when the test
     process dies, however it dies (Linux prctl PR_SET_PDEATHSIG)."""
@@ -145,18 +130,6 @@ def _stop_engines():
             engine.stop()
         except Exception:           # best effort at exit
             pass
-
-
-def stop_pid(proc, sig=signal.SIGTERM, timeout=10):
-    """Signal our own child process by its PID and reap it."""
-    if proc is None or proc.poll() is not None:
-        return
-    os.kill(proc.pid, sig)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def wait_until(pred, timeout=10.0, step=0.1):
@@ -231,31 +204,25 @@ class _RespReader:
         raise RespError("bad reply %r" % line)
 
 
-class RedisServer:
-    """redis-server on 127.0.0.1:port with no persistence."""
+class RedisServer(Redis):
+    """redis-server on 127.0.0.1:port with no persistence (labhttpd.Redis),
+    ended by the kernel if the tests die."""
 
     def __init__(self, base, port=None):
-        self.binary = need_binary("redis-server", "redis-server")
-        self.dir = workdir(base, "redis-")
-        self.port = port or H.free_port()
-        self.proc = None
+        super().__init__(base, ["--save", "", "--appendonly", "no",
+                                "--dir", Redis.DATA_DIR, "--daemonize", "no",
+                                "--protected-mode", "yes"],
+                         binary=need_binary("redis-server", "redis-server"),
+                         port=port, preexec_fn=_die_with_parent)
+        os.chmod(self.dir, 0o755)
 
     def start(self, timeout=10):
         for attempt in range(3):
-            log = open(os.path.join(self.dir, "redis.log"), "ab")
-            self.proc = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", self.dir,
-                 "--daemonize", "no", "--protected-mode", "yes"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                close_fds=True, preexec_fn=_die_with_parent)
-            log.close()
-            if wait_port(self.port, timeout, self.proc) and self.ping():
+            if super().start(timeout) and self.ping():
                 if self not in _ENGINES:
                     _ENGINES.append(self)
                 return self
-            stop_pid(self.proc, signal.SIGKILL)
-            self.proc = None
+            self.kill()
             if attempt < 2:
                 time.sleep(0.2)
         raise RuntimeError("redis-server did not start on port %d" % self.port)
@@ -266,14 +233,11 @@ class RedisServer:
         except (OSError, RespError):
             return False
 
-    def kill(self):
-        """SIGKILL, as in a crash; start() brings it back on the same port."""
-        stop_pid(self.proc, signal.SIGKILL)
-        self.proc = None
+    # kill(): labhttpd.Redis's SIGKILL, as in a crash; start() brings it
+    # back on the same port
 
     def stop(self):
-        stop_pid(self.proc)
-        self.proc = None
+        super().stop(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
         if self in _ENGINES:
             _ENGINES.remove(self)
@@ -321,14 +285,14 @@ class Memcached:
                                      stderr=subprocess.STDOUT, close_fds=True,
                                      preexec_fn=_die_with_parent)
         log.close()
-        if not wait_port(self.port, timeout, self.proc):
-            stop_pid(self.proc, signal.SIGKILL)
+        if not wait_port(self.port, timeout, self.proc, interval=0.02):
+            terminate(self.proc, 10, signal.SIGKILL)
             raise RuntimeError("memcached did not start on port %d" % self.port)
         _ENGINES.append(self)
         return self
 
     def stop(self):
-        stop_pid(self.proc)
+        terminate(self.proc, 10)
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
         if self in _ENGINES:

@@ -20,7 +20,6 @@ import glob
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 
@@ -393,17 +392,8 @@ def test_readme_walkthrough_on_the_copy(confcopy, installed):
                              capture_output=True, text=True)
         assert bad.returncode == 1 and "signature does not match" in bad.stderr
     finally:
-        # graceful stop first (see httpd.Httpd.stop), then TERM
-        proc.send_signal(signal.SIGWINCH)
-        try:
-            proc.wait(8)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        # graceful stop first, then TERM (labhttpd.stop_httpd)
+        H.stop_httpd(proc, drain=8, timeout=15)
     with open(os.path.join(root, "log", "error.log")) as f:
         problems = [l for l in f if H.is_problem(l)]
     assert problems == [], problems

@@ -2,8 +2,11 @@
  * mod_marten_session_test: a test-only module that exposes the public C API
  * of mod_marten_session over HTTP, for the end-to-end tests.
  *
- * Built with apxs against the public header only:
- *     apxs -c -I../../include mod_marten_session_test.c
+ * Built with apxs against the public header; from lib/ it takes only the
+ * hex coder (one copy in the project), from the built libmarten, keeping
+ * nothing but the module record exported (Makefile.am):
+ *     apxs -c -I../../include -I../../lib mod_marten_session_test.c \
+ *         ../../lib/libmarten.la
  *
  *     LoadModule marten_session_test_module .../mod_marten_session_test.so
  *     <Location /api>
@@ -53,6 +56,7 @@
 #include "apr_tables.h"
 
 #include "mod_marten_session.h"
+#include "ms_hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +97,6 @@ typedef struct {
     const char *value;
 } test_arg;
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Form-style decoding in place: '+' is a space, %XX a byte. Returns 0 on a
  * bad escape or an encoded NUL. */
 static int form_decode(char *s)
@@ -111,12 +107,11 @@ static int form_decode(char *s)
             *out++ = ' ';
         }
         else if (*s == '%') {
-            int hi = hexval(s[1]);
-            int lo = hi < 0 ? -1 : hexval(s[2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            unsigned char c;
+            if (!s[1] || !ms_hex_decode(s + 1, 2, &c) || c == 0) {
                 return 0;
             }
-            *out++ = (char)(hi * 16 + lo);
+            *out++ = (char)c;
             s += 2;
         }
         else {
@@ -218,10 +213,10 @@ typedef struct {
     int encode;
 } dump_ctx;
 
-/* Percent-encode every byte outside A-Z a-z 0-9 - . _ ~ */
+/* Percent-encode every byte outside A-Z a-z 0-9 - . _ ~ (lowercase hex:
+ * the project's one encoder; readers take either case). */
 static const char *pct(apr_pool_t *p, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -232,8 +227,8 @@ static const char *pct(apr_pool_t *p, const char *s)
         }
         else {
             *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
+            ms_hex_encode_lower(&c, 1, o);   /* its NUL is overwritten */
+            o += 2;
         }
     }
     *o = '\0';

@@ -4,6 +4,7 @@
  * tests in-process (for gdb or valgrind); CK_VERBOSITY=verbose lists them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_general.h>
 
@@ -23,6 +24,17 @@ void ut_teardown(void)
     ut_pool = NULL;
 }
 
+ms_keyring *ut_ring2(const char *k1, const char *k2)
+{
+    ms_keyring *kr = ms_keyring_make(ut_pool);
+    const char *err = NULL;
+
+    ck_assert_int_eq(ms_keyring_add(kr, k1, strlen(k1), &err), APR_SUCCESS);
+    if (k2)
+        ck_assert_int_eq(ms_keyring_add(kr, k2, strlen(k2), &err), APR_SUCCESS);
+    return kr;
+}
+
 int main(void)
 {
     apr_pool_t *pool;
@@ -39,6 +51,8 @@ int main(void)
         return EXIT_FAILURE;
     }
     sr = srunner_create(base64_suite());
+    srunner_add_suite(sr, base64url_suite());
+    srunner_add_suite(sr, hex_suite());
     srunner_add_suite(sr, time_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, codec_marten_suite());
@@ -50,6 +64,9 @@ int main(void)
     srunner_add_suite(sr, random_suite());
     srunner_add_suite(sr, env_names_suite());
     srunner_add_suite(sr, key_checks_suite());
+    srunner_add_suite(sr, keyfile_suite());
+    srunner_add_suite(sr, keyring_suite());
+    srunner_add_suite(sr, lifetime_suite());
     srunner_add_suite(sr, outage_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_run_all(sr, CK_ENV);       /* CK_VERBOSITY, default normal */

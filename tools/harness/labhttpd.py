@@ -1,25 +1,61 @@
-"""Plumbing for the throw-away httpd instances of `make bench` (bench/run.py)
-and `make stress` (tools/stress/stress.py): free ports, the run user when
-root, waiting for a port, the MPM children of an httpd from /proc, stopping
-httpd, a private redis-server, and the common head of their httpd.conf.
+"""Plumbing for the throw-away httpd instances of the end-to-end tests
+(tests/e2e/httpd.py), `make bench` (bench/run.py) and `make stress`
+(tools/stress/stress.py), kept here once: the build's paths (MS_*
+variables), free ports, the run user when root, a server root, starting
+httpd in the foreground and `httpd -t`, waiting for a port, the MPM
+children of an httpd from /proc, stopping a process and httpd, a private
+redis-server, and the common head of their httpd.conf.
 
-Pure Python 3 standard library. The scripts import it through a sys.path
-entry relative to their own location. The pytest harness (tests/e2e/httpd.py)
-has its own versions of some of these, on purpose left alone: its run user
-also checks the group and falls back to nobody/nogroup.
+Pure Python 3 standard library. The users import it through a sys.path
+entry relative to their own location.
 
 Every process is signalled by its own PID only; everything listens on
 127.0.0.1 only.
 """
 
+import grp
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+
+
+SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+class Paths:
+    """What the build made and where httpd is: MS_HTTPD, MS_MODULES_DIR,
+    MS_MODULE, MS_TEST_MODULE, MS_STORES_DIR and MS_SRCDIR (`make` sets
+    them), else the defaults of an in-tree build."""
+
+    def __init__(self, environ=None):
+        e = os.environ if environ is None else environ
+        self.srcdir = os.path.abspath(e.get("MS_SRCDIR") or SRCDIR)
+        self.httpd = e.get("MS_HTTPD") or shutil.which("apache2") \
+            or "/usr/sbin/apache2"
+        self.modules_dir = e.get("MS_MODULES_DIR") \
+            or self.default_modules_dir() or "/usr/lib/apache2/modules"
+        self.module = e.get("MS_MODULE") or os.path.join(
+            self.srcdir, ".libs", "mod_marten_session.so")
+        self.test_module = e.get("MS_TEST_MODULE") or os.path.join(
+            self.srcdir, "tests", "modules", ".libs", "mod_marten_session_test.so")
+        self.stores_dir = e.get("MS_STORES_DIR") or os.path.join(
+            self.srcdir, "stores", ".libs")
+
+    def default_modules_dir(self):
+        """httpd's module directory when MS_MODULES_DIR is unset (None:
+        Debian's)."""
+        return None
+
+    def of_httpd(self):
+        """(httpd, modules_dir, module, test_module, stores_dir)."""
+        return (self.httpd, self.modules_dir, self.module, self.test_module,
+                self.stores_dir)
 
 
 def free_port():
@@ -30,23 +66,53 @@ def free_port():
 
 
 def run_user():
-    """(user, group) for httpd's User/Group directives when we are root
-    (www-data, else nobody/nogroup); None when not root or neither user
-    exists."""
+    """(user, group) for httpd's User/Group directives when we are root:
+    www-data, else nobody/nogroup (the first whose user and group exist,
+    nobody/nogroup when neither does); None when not root."""
     if os.geteuid() != 0:
         return None
     for user, group in (("www-data", "www-data"), ("nobody", "nogroup")):
         try:
             pwd.getpwnam(user)
+            grp.getgrnam(group)
             return user, group
         except KeyError:
             continue
-    return None
+    return "nobody", "nogroup"
 
 
-def wait_port(port, timeout, proc=None):
+def server_root(base, name, subdirs=()):
+    """A new 0755 directory name-XXXX under base, with 0755 subdirs (the
+    httpd user must reach them)."""
+    root = tempfile.mkdtemp(prefix=name + "-", dir=base)
+    os.chmod(root, 0o755)
+    for sub in subdirs:
+        path = os.path.join(root, sub)
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, 0o755)
+    return root
+
+
+def start_httpd(httpd, root, conf, out):
+    """`httpd -DFOREGROUND` on root and conf, its output (stdout and
+    stderr) to the open file out; the Popen."""
+    return subprocess.Popen([httpd, "-DFOREGROUND", "-d", root, "-f", conf],
+                            stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, close_fds=True)
+
+
+def check_config(httpd, root, conf):
+    """`httpd -t` on root and conf: (exit code, stdout and stderr)."""
+    res = subprocess.run([httpd, "-t", "-d", root, "-f", conf],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace", timeout=60)
+    return res.returncode, res.stdout
+
+
+def wait_port(port, timeout, proc=None, interval=0.05):
     """True once 127.0.0.1:port accepts a connection; False after timeout
-    seconds, or as soon as proc (if given) has exited."""
+    seconds, or as soon as proc (if given) has exited. Tries every interval
+    seconds."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -55,7 +121,7 @@ def wait_port(port, timeout, proc=None):
             with socket.create_connection(("127.0.0.1", port), 0.2):
                 return True
         except OSError:
-            time.sleep(0.05)
+            time.sleep(interval)
     return False
 
 
@@ -80,9 +146,21 @@ def mpm_children(ppid):
     return sorted(kids)
 
 
+def vmrss_kb(pid):
+    """The resident set size of process pid in kB, None when it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            m = re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M)
+        return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
 def terminate(proc, timeout, sig=signal.SIGTERM):
-    """Send sig to proc's own PID if it still runs, wait up to timeout
-    seconds, then SIGKILL and wait."""
+    """Send sig to proc's own PID if it still runs (proc may be None), wait
+    up to timeout seconds, then SIGKILL and wait."""
+    if proc is None:
+        return
     if proc.poll() is None:
         os.kill(proc.pid, sig)
     try:
@@ -116,14 +194,18 @@ def load_module(name, path):
     return "LoadModule %s %s" % (name, path)
 
 
-def conf_head(generated_by, root, port, modules_dir, builtin, loads):
+_RUN_USER = object()
+
+
+def conf_head(generated_by, root, port, modules_dir, builtin, loads,
+              user_group=_RUN_USER):
     """The first lines of an httpd.conf for a throw-away server root: a
     comment, ServerRoot and run files under root, Listen 127.0.0.1:port,
-    User/Group when root (an empty line otherwise), a LoadModule line for
-    each httpd module in builtin (e.g. "mpm_event" loads
-    modules_dir/mod_mpm_event.so as mpm_event_module), then the lines of
-    loads (one line, empty when there are none). Ends with a newline."""
-    ug = run_user()
+    User/Group (user_group, by default run_user(); an empty line for None),
+    a LoadModule line for each httpd module in builtin (e.g. "mpm_event"
+    loads modules_dir/mod_mpm_event.so as mpm_event_module), then the lines
+    of loads (one line, empty when there are none). Ends with a newline."""
+    ug = run_user() if user_group is _RUN_USER else user_group
     lines = ["# generated by " + generated_by,
              'ServerRoot "%s"' % root,
              'DefaultRuntimeDir "%s/run"' % root,
@@ -147,12 +229,14 @@ class Redis:
 
     DATA_DIR = object()
 
-    def __init__(self, base, options, binary="redis-server", log=True):
+    def __init__(self, base, options, binary="redis-server", log=True,
+                 port=None, preexec_fn=None):
         self.dir = tempfile.mkdtemp(prefix="redis-", dir=base)
-        self.port = free_port()
+        self.port = port or free_port()
         self.options = list(options)
         self.binary = binary
         self.log = log
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.out = None
 
@@ -170,8 +254,9 @@ class Redis:
         else:
             out = err = subprocess.DEVNULL
         self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL,
-                                     stdout=out, stderr=err, close_fds=True)
-        return wait_port(self.port, timeout, self.proc)
+                                     stdout=out, stderr=err, close_fds=True,
+                                     preexec_fn=self.preexec_fn)
+        return wait_port(self.port, timeout, self.proc, interval=0.02)
 
     def _close(self):
         self.proc = None

@@ -48,19 +48,13 @@ import time
 import urllib.parse
 
 ENV = os.environ
-HTTPD = ENV.get("MS_HTTPD") or shutil.which("apache2") or "/usr/sbin/apache2"
-MODULES_DIR = ENV.get("MS_MODULES_DIR") or "/usr/lib/apache2/modules"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(SRCDIR, "tools", "harness"))
-from labhttpd import (Redis, conf_head, free_port, load_module,  # noqa: E402
-                      mpm_children, stop_httpd, wait_port)
-MODULE = ENV.get("MS_MODULE") or os.path.join(SRCDIR, ".libs",
-                                               "mod_marten_session.so")
-TEST_MODULE = ENV.get("MS_TEST_MODULE") or os.path.join(
-    SRCDIR, "tests", "modules", ".libs", "mod_marten_session_test.so")
-STORES_DIR = ENV.get("MS_STORES_DIR") or os.path.join(SRCDIR, "stores",
-                                                      ".libs")
+from labhttpd import (Paths, Redis, conf_head, free_port, load_module,  # noqa: E402
+                      mpm_children, server_root, start_httpd, stop_httpd,
+                      vmrss_kb, wait_port)
+HTTPD, MODULES_DIR, MODULE, TEST_MODULE, STORES_DIR = Paths().of_httpd()
 CLIENTS = int(ENV.get("STRESS_CLIENTS") or 50)
 PHASE_SECONDS = float(ENV.get("STRESS_PHASE_SECONDS") or 30)
 SOAK_SECONDS = float(ENV.get("STRESS_SOAK_SECONDS") or 300)
@@ -122,10 +116,7 @@ MartenSessionSecretKey "{secret}"
 
 class Httpd:
     def __init__(self, base, name, store_load="", store_conf=""):
-        self.root = tempfile.mkdtemp(prefix=name + "-", dir=base)
-        os.chmod(self.root, 0o755)
-        for sub in ("conf", "logs", "run"):
-            os.makedirs(os.path.join(self.root, sub), mode=0o755)
+        self.root = server_root(base, name, ("conf", "logs", "run"))
         self.port = free_port()
         self.conf = os.path.join(self.root, "conf", "httpd.conf")
         self.error_log = os.path.join(self.root, "logs", "error_log")
@@ -143,10 +134,7 @@ class Httpd:
 
     def start(self):
         self.stderr = open(os.path.join(self.root, "logs", "stderr"), "wb")
-        self.proc = subprocess.Popen(
-            [HTTPD, "-DFOREGROUND", "-d", self.root, "-f", self.conf],
-            stdin=subprocess.DEVNULL, stdout=self.stderr,
-            stderr=subprocess.STDOUT, close_fds=True)
+        self.proc = start_httpd(HTTPD, self.root, self.conf, self.stderr)
         if not wait_port(self.port, 20, self.proc):
             self.stop()
             raise RuntimeError("httpd did not start; see %s" % self.root)
@@ -654,21 +642,13 @@ def phase_redis(rep, base):
                      stats.max_latency, REQUEST_TIMEOUT, stats.hung_clients))
     lines.append("[%s] parent alive" % rep.check(alive, "redis: parent died"))
     # while Redis is down: load failed (MS00103), save failed (MS00201),
-    # save refused after a failed load (MS00204), store down (MS00503)
-    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00201", "MS00204",
-                                             "MS00503"))
+    # save refused after a failed load (MS00204), store down (MS00503); when
+    # it is back: the store answers again (MS00107, once per child)
+    lines += log_lines(rep, h, allowed_tags=("MS00103", "MS00107", "MS00201",
+                                             "MS00204", "MS00503"))
     rep.section("2. Redis killed and restarted under load (%d s)"
                 % PHASE_SECONDS, lines)
     return h
-
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            m = re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M)
-        return int(m.group(1)) if m else None
-    except OSError:
-        return None
 
 
 def phase_soak(rep, base):
@@ -696,7 +676,7 @@ def phase_soak(rep, base):
             if t < SOAK_WARMUP:
                 continue
             for pid in list(samples):
-                kb = rss_kb(pid)
+                kb = vmrss_kb(pid)
                 if kb is not None:
                     samples[pid].append((t - SOAK_WARMUP, kb))
 
@@ -707,7 +687,7 @@ def phase_soak(rep, base):
     th.join(10)
     end_kids = h.children()
     for pid in kids:
-        kb = rss_kb(pid)
+        kb = vmrss_kb(pid)
         if kb is not None:
             samples[pid].append((SOAK_SECONDS, kb))
     alive = h.alive()
